@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The pid namespaces a vector names: resolved, then checked, before any write. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "levels.h"
+#include "nsfs.h"
+#include "privs.h"
+
+int open_ns_or_exit(const char *path)
+{
+	int fd = ns_open(path);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case ENXIO:	/* a socket or a FIFO with no writer */
+	case ELOOP:
+		fail(EXIT_MISFIT, "%s is not a namespace file: give /proc/PID/ns/pid", path);
+	default:
+		fail_errno(errno, "cannot open %s", path);
+	}
+}
+
+void check_pid_ns_or_exit(int fd, const char *path)
+{
+	int type = ns_type(fd);
+
+	if (type == CLONE_NEWPID)
+		return;
+	if (type >= 0)
+		fail(EXIT_MISFIT, "%s is a %s namespace, not a pid namespace: give /proc/PID/ns/pid",
+		     path, ns_type_name(type));
+	if (errno == ENOTTY)
+		fail(EXIT_MISFIT, "%s is not a namespace file: give /proc/PID/ns/pid", path);
+	fail_errno(errno, "cannot tell the namespace type of %s", path);
+}
+
+static bool is_callers_pid_ns(int fd)
+{
+	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	bool same = own >= 0 && ns_same(fd, own);
+
+	if (own >= 0)
+		close(own);
+	return same;
+}
+
+void resolve_levels_or_exit(struct levels *levels, int fd, const char *path,
+			    unsigned int nr)
+{
+	unsigned int i;
+
+	levels->path = path;
+	levels->level[0].fd = fd;
+	for (i = 1; i < nr; i++) {
+		int parent = ns_parent(levels->level[i - 1].fd);
+
+		if (parent >= 0) {
+			levels->level[i].fd = parent;
+			continue;
+		}
+		if (errno == EPERM)
+			fail(EXIT_MISFIT,
+			     "VECTOR has %u values but %s is %u level%s deep as seen from here: "
+			     "give at most %u",
+			     nr, path, i, i == 1 ? "" : "s", i);
+		fail_errno(errno, "cannot open the parent of level %u of %s", i - 1, path);
+	}
+	levels->nr = nr;
+	/* Only the outermost can be the caller's: those above it are hidden. */
+	for (i = 0; i < nr; i++)
+		levels->level[i].is_callers = i == nr - 1 && is_callers_pid_ns(levels->level[i].fd);
+}
+
+static int read_pid_max(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	int pid_max = -1;
+
+	if (!f)
+		fail_errno(errno, "cannot open /proc/sys/kernel/pid_max");
+	if (fscanf(f, "%d", &pid_max) != 1)
+		fail(EXIT_SYSTEM, "cannot read /proc/sys/kernel/pid_max");
+	fclose(f);
+	return pid_max;
+}
+
+void check_range_or_exit(const struct pid_vector *vec)
+{
+	int pid_max = read_pid_max();
+	unsigned int i;
+
+	for (i = 0; i < vec->nr; i++)
+		if (vec->pid[i] > pid_max)
+			fail(EXIT_MISFIT,
+			     "value %u of VECTOR, %d, is above pid_max (%d): give 0 to %d",
+			     i + 1, vec->pid[i], pid_max, pid_max);
+}
+
+const char *level_name(const struct levels *levels, unsigned int i)
+{
+	static char name[32];
+
+	snprintf(name, sizeof(name), "pid:[%lu]",
+		 (unsigned long)ns_inode(levels->level[i].fd));
+	return name;
+}
+
+static void fail_denied(const struct levels *levels, unsigned int i, int owner,
+			enum cap_need need)
+{
+	char owner_name[32] = "a user namespace above yours";
+
+	if (owner >= 0)
+		snprintf(owner_name, sizeof(owner_name), "user:[%lu]",
+			 (unsigned long)ns_inode(owner));
+	fail(EXIT_DENIED, "not permitted to set level %u (%s) of %s: it needs %s in %s, which owns it",
+	     i, level_name(levels, i), levels->path, cap_need_name(need), owner_name);
+}
+
+void check_permission_or_exit(const struct levels *levels, bool with_helpers)
+{
+	bool helpers_needed = false;
+	unsigned int i;
+
+	for (i = 0; i < levels->nr; i++) {
+		const struct level *level = &levels->level[i];
+		/* setns() for a helper, or the write itself for the caller's level */
+		enum cap_need need = with_helpers && !level->is_callers
+					     ? NEED_SYS_ADMIN
+					     : NEED_CHECKPOINT_RESTORE;
+		int owner = ns_owner(level->fd);
+
+		if (owner < 0 && errno != EPERM)
+			fail_errno(errno, "cannot find the user namespace owning level %u of %s",
+				   i, levels->path);
+		if (owner < 0 || !caller_may(owner, need))
+			fail_denied(levels, i, owner, need);
+		close(owner);
+		helpers_needed |= need == NEED_SYS_ADMIN;
+	}
+	/* setns() asks for CAP_SYS_ADMIN in the caller's own user namespace too. */
+	if (helpers_needed && !caller_may_here(NEED_SYS_ADMIN))
+		fail(EXIT_DENIED,
+		     "not permitted to enter the pid namespaces of %s: the ns_last_pid fallback "
+		     "needs CAP_SYS_ADMIN in your own user namespace",
+		     levels->path);
+}

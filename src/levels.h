@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The pid namespaces a vector names: resolved, then checked, before any write. */
+#ifndef SETLASTPID_LEVELS_H
+#define SETLASTPID_LEVELS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "vector.h"
+
+struct level {
+	int fd;			/* the pid namespace */
+	bool is_callers;	/* the caller's own: written without a helper */
+};
+
+/* levels[0] is the namespace --ns names, levels[i + 1] the parent of levels[i]. */
+struct levels {
+	const char *path;	/* --ns, for messages */
+	unsigned int nr;
+	struct level level[VECTOR_MAX];
+};
+
+/* Open --ns: exit 66 if it does not exist, 77 if not permitted, 71 else. */
+int open_ns_or_exit(const char *path);
+
+/* Exit 65 unless fd is a pid namespace file, naming what it is instead. */
+void check_pid_ns_or_exit(int fd, const char *path);
+
+/*
+ * Fill levels with fd and its first nr - 1 ancestors; exit 65 if fewer
+ * are visible from the caller (the kernel hides those above its own).
+ */
+void resolve_levels_or_exit(struct levels *levels, int fd, const char *path,
+			    unsigned int nr);
+
+/* Exit 65 if a value is above pid_max. */
+void check_range_or_exit(const struct pid_vector *vec);
+
+/* Exit 77 naming the first level the caller may not set with the helpers. */
+void check_permission_or_exit(const struct levels *levels, bool with_helpers);
+
+/* "pid:[4026531836]" for a level, in a static buffer. */
+const char *level_name(const struct levels *levels, unsigned int i);
+
+#endif

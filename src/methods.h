@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The ways of setting the counters: the ioctl, and ns_last_pid per level. */
+#ifndef SETLASTPID_METHODS_H
+#define SETLASTPID_METHODS_H
+
+#include <stdbool.h>
+
+#include "levels.h"
+#include "vector.h"
+
+/* NS_SET_LAST_PID_VEC on fd: 0, or -1 with errno, and then nothing changed. */
+int set_by_ioctl(int fd, const struct pid_vector *vec);
+
+/* Does the kernel know NS_SET_LAST_PID_VEC? Asks without changing anything. */
+bool kernel_has_ioctl(int fd);
+
+/* Where set_by_sysctl() stopped, for the message. */
+struct sysctl_failure {
+	const char *call;	/* the system call that failed */
+	unsigned int level;	/* at this level */
+	int errnum;
+	bool undone;		/* the levels already written are back as they were */
+};
+
+/*
+ * Write vec to ns_last_pid of every level, innermost first, each from a
+ * short-lived helper created in that level (the caller's own level it
+ * writes itself). Creating a helper takes a pid in its level and every
+ * level above, so going inward-out leaves every level written untouched.
+ * On failure, write back the levels already written and return -1.
+ */
+int set_by_sysctl(const struct levels *levels, const struct pid_vector *vec,
+		  struct sysctl_failure *failure);
+
+#endif

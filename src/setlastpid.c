@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* setlastpid: set ns_last_pid of a pid namespace and its ancestors at once. */
+#include <argp.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+#include "levels.h"
+#include "methods.h"
+#include "privs.h"
+#include "vector.h"
+
+enum method { METHOD_AUTO, METHOD_IOCTL, METHOD_SYSCTL };
+
+static const char *const method_names[] = {
+	[METHOD_AUTO] = "auto",
+	[METHOD_IOCTL] = "ioctl",
+	[METHOD_SYSCTL] = "sysctl",
+};
+
+struct control {
+	const char *ns_path;
+	enum method method;
+	bool dry_run;
+	bool verbose;
+	struct pid_vector vec;
+};
+
+const char *argp_program_version = PACKAGE_STRING;
+const char *argp_program_bug_address = "<" PACKAGE_BUGREPORT ">";
+
+enum { OPT_NS = 0x100 };
+
+static const struct argp_option options[] = {
+	{ "ns", OPT_NS, "PATH", 0,
+	  "The pid namespace whose last pid is VECTOR's first value "
+	  "(default: /proc/self/ns/pid, the caller's own)", 0 },
+	{ "method", 'm', "METHOD", 0,
+	  "auto (default): the ioctl, or ns_last_pid where the kernel lacks it; "
+	  "ioctl: NS_SET_LAST_PID_VEC only; sysctl: ns_last_pid only", 0 },
+	{ "dry-run", 'n', NULL, 0,
+	  "Check everything, print what would be set, change nothing", 0 },
+	{ "verbose", 'v', NULL, 0,
+	  "Print each level set: depth, namespace, value, method", 0 },
+	{ 0 }
+};
+
+static const char args_doc[] = "VECTOR";
+
+static const char doc[] =
+	"Set the last pid of a pid namespace and of its ancestors, so that the "
+	"next process created there gets the pids after them.\n\n"
+	"VECTOR is 1 to 32 comma-separated decimal last pids, innermost namespace "
+	"first: 100,50,7 makes the next process pid 101 in the namespace --ns names, "
+	"51 in its parent and 8 in the grandparent."
+	"\v"
+	"Exit status: 0 done; 64 bad command line; 65 VECTOR does not fit the "
+	"namespace (value above pid_max, more levels than visible, not a pid "
+	"namespace); 66 --ns does not exist; 69 --method=ioctl and the kernel "
+	"lacks NS_SET_LAST_PID_VEC; 71 other system error; 77 not permitted.\n\n"
+	"See setlastpid(8).";
+
+/* VECTOR as given, cut short: it may be up to 128 KiB long. */
+static const char *quote_short(const char *text)
+{
+	static char buf[48];
+
+	if (strlen(text) < sizeof(buf))
+		return text;
+	snprintf(buf, sizeof(buf), "%.40s...", text);
+	return buf;
+}
+
+static enum method parse_method(const char *name)
+{
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
+		if (strcmp(name, method_names[i]) == 0)
+			return (enum method)i;
+	fail(EXIT_USAGE, "invalid --method '%s': give auto, ioctl or sysctl",
+	     quote_short(name));
+}
+
+static void parse_vector_or_exit(const char *text, struct pid_vector *vec)
+{
+	char why[128];
+
+	if (vector_parse(text, vec, why, sizeof(why)) < 0)
+		fail(EXIT_USAGE,
+		     "invalid VECTOR '%s': %s (give decimal pids separated by commas, "
+		     "innermost first, e.g. 100,50,7)",
+		     quote_short(text), why);
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct control *ctl = state->input;
+
+	switch (key) {
+	case OPT_NS:
+		ctl->ns_path = arg;
+		break;
+	case 'm':
+		ctl->method = parse_method(arg);
+		break;
+	case 'n':
+		ctl->dry_run = true;
+		break;
+	case 'v':
+		ctl->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num > 0)
+			fail(EXIT_USAGE, "unexpected argument '%s' after VECTOR",
+			     quote_short(arg));
+		parse_vector_or_exit(arg, &ctl->vec);
+		break;
+	case ARGP_KEY_NO_ARGS:
+		fail(EXIT_USAGE, "missing VECTOR: give the last pids, innermost first, "
+				 "e.g. setlastpid 100,50,7");
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void report_levels(const struct levels *levels, const struct pid_vector *vec,
+			  enum method method, bool dry_run)
+{
+	for (unsigned int i = 0; i < levels->nr; i++)
+		printf("%s level %u %s to %d via %s\n", dry_run ? "would set" : "set", i,
+		       level_name(levels, i), vec->pid[i], method_names[method]);
+}
+
+/* Parse --ns and the levels above it, and check all but permission. */
+static void validate(const struct control *ctl, int fd, struct levels *levels)
+{
+	check_pid_ns_or_exit(fd, ctl->ns_path);
+	resolve_levels_or_exit(levels, fd, ctl->ns_path, ctl->vec.nr);
+	check_range_or_exit(&ctl->vec);
+}
+
+static __attribute__((noreturn)) void fail_no_ioctl(const struct control *ctl)
+{
+	fail(EXIT_NO_IOCTL,
+	     "cannot set %s: this kernel lacks NS_SET_LAST_PID_VEC; "
+	     "--method=auto or --method=sysctl set the same counters through ns_last_pid",
+	     ctl->ns_path);
+}
+
+/* The ioctl failed and nothing changed: find out why, say it, exit. */
+static __attribute__((noreturn)) void explain_ioctl_failure(const struct control *ctl, int fd, int errnum)
+{
+	struct levels levels;
+
+	switch (errnum) {
+	case ENOTTY:
+		check_pid_ns_or_exit(fd, ctl->ns_path);
+		fail_no_ioctl(ctl);
+	case EINVAL:
+		validate(ctl, fd, &levels);
+		fail(EXIT_MISFIT, "the kernel refused VECTOR for %s: %s", ctl->ns_path,
+		     strerror(errnum));
+	case EPERM:
+	case EACCES:
+		validate(ctl, fd, &levels);
+		check_permission_or_exit(&levels, false);
+		fail(EXIT_DENIED, "not permitted to set the pid namespaces of %s: %s",
+		     ctl->ns_path, strerror(errnum));
+	default:
+		fail_errno(errnum, "NS_SET_LAST_PID_VEC on %s failed", ctl->ns_path);
+	}
+}
+
+static __attribute__((noreturn)) void explain_sysctl_failure(const struct control *ctl, const struct levels *levels,
+				   const struct sysctl_failure *failure)
+{
+	const char *after = failure->undone ? "; no level was changed"
+					    : "; levels written before it may not be restored";
+
+	if (strcmp(failure->call, "open") == 0) {
+		if (failure->errnum == ENOENT)
+			fail(EXIT_NO_IOCTL,
+			     "cannot open /proc/sys/kernel/ns_last_pid: the kernel lacks "
+			     "CONFIG_CHECKPOINT_RESTORE or /proc is not mounted");
+		fail_errno(failure->errnum, "cannot open /proc/sys/kernel/ns_last_pid");
+	}
+	fprintf(stderr, "setlastpid: cannot set level %u (%s) of %s: %s failed: %s%s\n",
+		failure->level, level_name(levels, failure->level), ctl->ns_path,
+		failure->call, strerror(failure->errnum), after);
+	exit(status_of_errno(failure->errnum));
+}
+
+static int set_with_sysctl(const struct control *ctl, int fd)
+{
+	struct sysctl_failure failure;
+	struct levels levels;
+
+	validate(ctl, fd, &levels);
+	check_permission_or_exit(&levels, true);
+	if (set_by_sysctl(&levels, &ctl->vec, &failure) < 0)
+		explain_sysctl_failure(ctl, &levels, &failure);
+	if (ctl->verbose)
+		report_levels(&levels, &ctl->vec, METHOD_SYSCTL, false);
+	return EXIT_DONE;
+}
+
+static int set_with_ioctl(const struct control *ctl, int fd)
+{
+	struct levels levels;
+
+	if (set_by_ioctl(fd, &ctl->vec) < 0) {
+		int errnum = errno;
+
+		/* set_with_sysctl() tells a kernel without it from a file that is no namespace. */
+		if (errnum == ENOTTY && ctl->method == METHOD_AUTO)
+			return set_with_sysctl(ctl, fd);
+		explain_ioctl_failure(ctl, fd, errnum);
+	}
+	if (ctl->verbose) {
+		resolve_levels_or_exit(&levels, fd, ctl->ns_path, ctl->vec.nr);
+		report_levels(&levels, &ctl->vec, METHOD_IOCTL, false);
+	}
+	return EXIT_DONE;
+}
+
+/* Every check a real run makes, then the lines --verbose would print. */
+static int dry_run(const struct control *ctl, int fd)
+{
+	enum method method = ctl->method;
+	struct levels levels;
+
+	validate(ctl, fd, &levels);
+	if (method != METHOD_SYSCTL)
+		method = kernel_has_ioctl(fd) ? METHOD_IOCTL : METHOD_SYSCTL;
+	if (ctl->method == METHOD_IOCTL && method != METHOD_IOCTL)
+		fail_no_ioctl(ctl);
+	check_permission_or_exit(&levels, method == METHOD_SYSCTL);
+	report_levels(&levels, &ctl->vec, method, true);
+	return EXIT_DONE;
+}
+
+int main(int argc, char **argv)
+{
+	struct control ctl = { .ns_path = "/proc/self/ns/pid", .method = METHOD_AUTO };
+	static const struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
+	int fd;
+
+	close_stdout_at_exit();
+	refuse_if_secure_exec();
+	argp_err_exit_status = EXIT_USAGE;
+	argp_parse(&argp, argc, argv, 0, NULL, &ctl);
+
+	fd = open_ns_or_exit(ctl.ns_path);
+	if (ctl.dry_run)
+		return dry_run(&ctl, fd);
+	if (ctl.method == METHOD_SYSCTL)
+		return set_with_sysctl(&ctl, fd);
+	return set_with_ioctl(&ctl, fd);
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Setting the counters in real nests of pid namespaces through ns_last_pid,
+# the method every kernel has, and checking them the way a user would: the
+# NSpid of the next process created there.
+
+load helpers
+
+setup() {
+	requires root
+}
+
+@test "depth 1: the next process gets VECTOR + 1" {
+	nest_create 1
+	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100
+	[ -z "$output" ]
+	assert_next "$NEST" "101"
+}
+
+@test "depth 3: 100,50,7 gives 101 inside, 51 in its parent, 8 in the grandparent" {
+	nest_create 3
+	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7
+	[ -z "$output" ]
+	[[ $(next_nspid "$NEST") == *" 8 51 101" ]]
+}
+
+@test "depth 32, the deepest nest: every level exact" {
+	local levels
+	levels=$(grep NSpid /proc/self/status | wc -w)
+	[ "$levels" = 2 ] || skip "needs to run in the initial pid namespace to nest 32 deep"
+	nest_create 32
+	local vector want
+	vector=$(seq -s, 100 10 410)
+	want=$(seq -s' ' 101 10 411)
+	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" "$vector"
+	assert_next "$NEST" "$want"
+}
+
+@test "a short VECTOR sets the innermost levels; each level above takes one helper's pid" {
+	nest_create 3
+	remember_levels
+	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 300,200
+	local -a before
+	read -r -a before <<<"$BEFORE"
+	# Two helpers, one per level named, each took a pid in the level above.
+	assert_next "$NEST" "301 201 $((before[2] + 1 + 2))"
+}
+
+@test "the caller's own namespace needs no helper: setlastpid N, then the next process" {
+	nest_create 2
+	# bash forks awk because exit follows it
+	run -0 nsenter --target "$NEST" --pid -- bash -c '"$0" 500 && awk "/^NSpid:/ { print \$NF }" /proc/self/status; exit' "$SETLASTPID"
+	[ "$output" = 501 ]
+}
+
+@test "--method=auto sets the same counters on any kernel" {
+	nest_create 3
+	run -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 120,60,30
+	[[ $(next_nspid "$NEST") == *" 31 61 121" ]]
+}
+
+@test "--verbose: one line per level with depth, namespace, value and method" {
+	nest_create 2
+	local method=sysctl
+	run -0 "$SETLASTPID" --verbose --ns "/proc/$NEST/ns/pid" 100,50
+	kernel_has_ioctl && method=ioctl
+	local ino0 ino1
+	ino0=$(stat -L -c %i "/proc/$NEST/ns/pid")
+	[ "${lines[0]}" = "set level 0 pid:[$ino0] to 100 via $method" ]
+	[[ ${lines[1]} =~ ^set\ level\ 1\ pid:\[[0-9]+\]\ to\ 50\ via\ $method$ ]]
+	ino1=${lines[1]#*pid:[}
+	ino1=${ino1%%]*}
+	[ "$ino1" != "$ino0" ]
+	[ "${#lines[@]}" = 2 ]
+}
+
+@test "--dry-run checks, prints what it would do, and changes nothing" {
+	nest_create 3
+	remember_levels
+	run -0 "$SETLASTPID" --dry-run --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7
+	[[ ${lines[0]} == "would set level 0 pid:["*"] to 100 via sysctl" ]]
+	[[ ${lines[2]} == "would set level 2 pid:["*"] to 7 via sysctl" ]]
+	assert_unchanged
+}
+
+@test "no helper outlives the tool, none is left a zombie" {
+	nest_create 3
+	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7
+	local ns leftovers=0 p
+	ns=$(readlink "/proc/$NEST/ns/pid")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && leftovers=$((leftovers + 1))
+	done
+	[ "$leftovers" = 1 ]	# the nest's own process, nothing else
+}
+
+# Every failure: one line, its status, and no level changed.
+@test "exit 64 on a malformed VECTOR leaves the nest as it was" {
+	nest_create 2
+	remember_levels
+	run -64 --separate-stderr "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,-5
+	assert_one_error_line "invalid VECTOR"
+	assert_unchanged
+}
+
+@test "exit 65: a value above pid_max, in any level, changes no level" {
+	nest_create 3
+	remember_levels
+	local max
+	max=$(pid_max)
+	run -65 --separate-stderr "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" "100,50,$((max + 1))"
+	assert_stderr_is "setlastpid: value 3 of VECTOR, $((max + 1)), is above pid_max ($max): give 0 to $max"
+	assert_unchanged
+	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" "0,$max"
+}
+
+@test "exit 65: more levels than the nest has, as seen from the caller, changes no level" {
+	nest_create 2
+	remember_levels
+	run -65 --separate-stderr "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 10,20,30,40
+	assert_stderr_is "setlastpid: VECTOR has 4 values but /proc/$NEST/ns/pid is 3 levels deep as seen from here: give at most 3"
+	assert_unchanged
+}
+
+@test "exit 65: more levels than visible from inside the nest" {
+	nest_create 2
+	run -65 --separate-stderr nsenter --target "$NEST" --pid -- "$SETLASTPID" --method=sysctl 10,20
+	assert_one_error_line "VECTOR has 2 values but /proc/self/ns/pid is 1 level deep as seen from here"
+}
+
+@test "exit 77: an unprivileged user changes no level" {
+	nest_create 2
+	remember_levels
+	run -77 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		"$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50
+	# /proc/PID/ns/pid of root's process is not nobody's to open.
+	assert_one_error_line "cannot open /proc/$NEST/ns/pid: Permission denied"
+	assert_unchanged
+}
+
+@test "exit 77: without CAP_SYS_ADMIN, the level and the capability are named" {
+	nest_create 2
+	remember_levels
+	run -77 --separate-stderr capsh --drop=cap_sys_admin,cap_checkpoint_restore -- -c \
+		'exec "$0" --method=sysctl --ns "$1" 100,50' "$SETLASTPID" "/proc/$NEST/ns/pid"
+	assert_one_error_line "not permitted to set level 0 (pid:["
+	[[ $stderr == *") of /proc/$NEST/ns/pid: it needs CAP_SYS_ADMIN in user:["*"], which owns it" ]]
+	assert_unchanged
+}
+
+@test "exit 77: set-user-ID or file capabilities are refused, before anything else" {
+	command -v setcap >/dev/null || skip "needs setcap (libcap2-bin)"
+	local copy=$BATS_TEST_TMPDIR/setlastpid
+	cp "$SETLASTPID" "$copy"
+	chmod 4755 "$copy"
+	chmod 755 "$BATS_TEST_TMPDIR"
+	run -77 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups -- "$copy" --dry-run 1
+	assert_stderr_is "setlastpid: refusing to run set-user-ID, set-group-ID or with file capabilities: run it with the privileges it should use"
+	chmod 755 "$copy"
+	setcap cap_sys_admin+ep "$copy"
+	run -77 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups -- "$copy" --dry-run 1
+	assert_one_error_line "refusing to run set-user-ID"
+}

@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by the bats suites: the binary under test, what a test requires,
+# real nests of pid namespaces, and how a user looks at the next pid.
+# shellcheck shell=bash
+
+bats_require_minimum_version 1.5.0
+
+SETLASTPID=${SETLASTPID:-setlastpid}
+
+# The kernel the tests run on has NS_SET_LAST_PID_VEC: run-vm.sh's guest
+# says so; mainline kernels do not have it.
+kernel_has_ioctl() {
+	[ "${SETLASTPID_KERNEL_IOCTL:-no}" = yes ]
+}
+
+# requires WHAT...: skip the test, saying why, unless each WHAT holds.
+requires() {
+	local what
+	for what in "$@"; do
+		case $what in
+		root) [ "$(id -u)" = 0 ] || skip "needs root" ;;
+		userns) unshare --user true 2>/dev/null || skip "needs user namespaces" ;;
+		*) echo "requires: unknown '$what'" >&2; return 1 ;;
+		esac
+	done
+}
+
+# The nests a test made, killed by teardown whatever happened.
+NEST_KILL=()
+
+# nest_create DEPTH [COMMAND...]: make DEPTH nested pid namespaces below
+# the caller's, held by a process in the innermost, whose pid as the test
+# sees it goes into NEST. COMMAND (nsenter --user, say) runs the nest.
+nest_create() {
+	local depth=$1 i pidfile
+	shift
+	local cmd=("$@")
+	pidfile=$(mktemp "$BATS_TEST_TMPDIR/nest.XXXXXX")
+	for ((i = 0; i < depth; i++)); do
+		cmd+=(unshare --pid --fork --kill-child)
+	done
+	# /proc is the test's, so the shell's /proc/self/stat has the test's view
+	# of its pid; exec keeps that pid for sleep.
+	cmd+=(sh -c 'read -r pid rest </proc/self/stat && echo "$pid" >"$1" && exec sleep infinity' sh "$pidfile")
+	"${cmd[@]}" </dev/null >/dev/null 2>&1 &
+	NEST_KILL+=("$!")
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.05
+	done
+	NEST=$(cat "$pidfile")
+	[ -n "$NEST" ] || { echo "nest_create: the nest did not start" >&2; return 1; }
+}
+
+# Kill every nest: the outer unshare's SIGKILL takes its child, the outer
+# namespace's init, and with it every namespace below.
+nest_destroy_all() {
+	local pid
+	for pid in "${NEST_KILL[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	NEST_KILL=()
+}
+
+# next_nspid PID: the NSpid of the next process created in PID's pid
+# namespace, as a user would see it: outermost first, the test's level too.
+next_nspid() {
+	nsenter --target "$1" --pid -- awk '/^NSpid:/ { $1 = ""; print substr($0, 2) }' /proc/self/status
+}
+
+# probe_levels PID: next_nspid without the test's own level, which the
+# rest of the system shares, innermost first like VECTOR.
+probe_levels() {
+	local -a nspid
+	read -r -a nspid <<<"$(next_nspid "$1")"
+	local i out=()
+	for ((i = ${#nspid[@]} - 1; i > 0; i--)); do
+		out+=("${nspid[i]}")
+	done
+	echo "${out[*]}"
+}
+
+# plus VALUES N: add N to each value.
+plus() {
+	local values=$1 n=$2 v out=()
+	for v in $values; do
+		out+=($((v + n)))
+	done
+	echo "${out[*]}"
+}
+
+# Run before a command that must fail: remembers the next pids.
+remember_levels() {
+	BEFORE=$(probe_levels "$NEST")
+}
+
+# After it: the next pids are those remembered, one on (the probe itself).
+assert_unchanged() {
+	local after want
+	after=$(probe_levels "$NEST")
+	want=$(plus "$BEFORE" 1)
+	if [ "$after" != "$want" ]; then
+		echo "levels changed: next pids innermost first were '$BEFORE', now '$after', want '$want'" >&2
+		return 1
+	fi
+}
+
+# assert_next PID "X Y Z": the next process there gets these pids,
+# innermost first, for as many levels as given.
+assert_next() {
+	local got want=$2
+	got=$(probe_levels "$1")
+	got=$(echo "$got" | cut -d' ' -f1-"$(wc -w <<<"$want")")
+	if [ "$got" != "$want" ]; then
+		echo "next pids innermost first: got '$got', want '$want'" >&2
+		return 1
+	fi
+}
+
+# assert_stderr_is LINE: exactly one line, this one.
+assert_stderr_is() {
+	if [ "$stderr" != "$1" ]; then
+		printf 'stderr was:\n%s\nwant:\n%s\n' "$stderr" "$1" >&2
+		return 1
+	fi
+}
+
+# assert_one_error_line [PATTERN]: one "setlastpid: " line on stderr.
+assert_one_error_line() {
+	local lines
+	lines=$(printf '%s\n' "$stderr" | grep -c '') || true
+	if [ "$lines" != 1 ] || [[ $stderr != "setlastpid: "* ]]; then
+		printf 'want one "setlastpid: " line on stderr, got:\n%s\n' "$stderr" >&2
+		return 1
+	fi
+	if [ $# -gt 0 ] && [[ $stderr != *$1* ]]; then
+		printf 'stderr does not say "%s":\n%s\n' "$1" "$stderr" >&2
+		return 1
+	fi
+}
+
+pid_max() {
+	cat /proc/sys/kernel/pid_max
+}
+
+teardown() {
+	nest_destroy_all
+}

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# PID 1 of run-vm.sh's guest: mount what a test needs over the read-only
+# root, run the selftest and the bats suites, leave their TAP and a status
+# in the results share, and exit (the kernel then reboots, qemu stops).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+
+results=$(sed -n 's/.*setlastpid\.results=\([^ ]*\).*/\1/p' /proc/cmdline)
+mkdir -p /run/results
+mount -t 9p -o trans=virtio,version=9p2000.L results /run/results
+# shellcheck source=/dev/null
+. /run/results/env
+
+cd "$SETLASTPID_BUILD_DIR" || exit 1
+export SETLASTPID="$SETLASTPID_BUILD_DIR/src/setlastpid"
+export TESTS_SRCDIR="$SETLASTPID_SRC_DIR/tests"
+export SETLASTPID_KERNEL_IOCTL=yes	# this kernel has NS_SET_LAST_PID_VEC
+export TMPDIR=/tmp HOME=/tmp
+
+status=0
+"$SETLASTPID_SELFTEST" >/run/results/selftest.tap 2>&1 || status=1
+bats --tap "$TESTS_SRCDIR"/*.bats >/run/results/bats.tap 2>&1 || status=1
+echo "$status" >/run/results/status
+echo "guest done: $status (results in $results)"
+sync
