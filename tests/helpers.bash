@@ -134,7 +134,7 @@ assert_one_error_line() {
 		printf 'want one "setlastpid: " line on stderr, got:\n%s\n' "$stderr" >&2
 		return 1
 	fi
-	if [ $# -gt 0 ] && [[ $stderr != *$1* ]]; then
+	if [ $# -gt 0 ] && [[ $stderr != *"$1"* ]]; then
 		printf 'stderr does not say "%s":\n%s\n' "$1" "$stderr" >&2
 		return 1
 	fi

@@ -57,13 +57,13 @@ while IFS= read -r line; do
 		die "config fragment line '$line' did not survive olddefconfig" ;; esac
 done <"$here/config.fragment"
 
-make -C "$src" -s ARCH=x86_64 -j"$(nproc)" bzImage >>"$log" 2>&1 ||
+make -C "$src" ARCH=x86_64 -j"$(nproc)" bzImage >>"$log" 2>&1 ||
 	die "kernel build failed: $(tail -n 30 "$log")"
 make -C "$src" -s ARCH=x86_64 headers_install INSTALL_HDR_PATH="$work/headers" >>"$log" 2>&1 ||
 	die "headers_install failed: $(tail -n 30 "$log")"
 
 mkdir -p "$out.tmp"
-cp "$src/arch/x86/boot/bzImage" "$src/.config" "$work/checkpatch.log" "$out.tmp/"
+cp "$src/arch/x86/boot/bzImage" "$src/.config" "$work/checkpatch.log" "$log" "$out.tmp/"
 cp -r "$work/headers/include" "$out.tmp/include"
 mkdir -p "$out.tmp/selftests/pid_namespace"
 cp "$src/tools/testing/selftests/kselftest_harness.h" "$src/tools/testing/selftests/kselftest.h" "$out.tmp/selftests/"

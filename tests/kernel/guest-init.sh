@@ -10,6 +10,10 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 
 results=$(sed -n 's/.*setlastpid\.results=\([^ ]*\).*/\1/p' /proc/cmdline)
 mkdir -p /run/results
@@ -23,6 +27,7 @@ export TESTS_SRCDIR="$SETLASTPID_SRC_DIR/tests"
 export SETLASTPID_KERNEL_IOCTL=yes	# this kernel has NS_SET_LAST_PID_VEC
 export TMPDIR=/tmp HOME=/tmp
 
+uname -srv >/run/results/uname
 status=0
 "$SETLASTPID_SELFTEST" >/run/results/selftest.tap 2>&1 || status=1
 bats --tap "$TESTS_SRCDIR"/*.bats >/run/results/bats.tap 2>&1 || status=1

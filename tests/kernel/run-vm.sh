@@ -28,11 +28,12 @@ ${CC:-cc} -O2 -Wall -isystem "$kernel_dir/include" -I "$kernel_dir/selftests/pid
 	-o "$selftest" "$kernel_dir/selftests/pid_namespace/ns_set_last_pid_vec.c" ||
 	die "the selftest does not compile"
 
-# The guest's init reads what to run from here (its root is ours, read-only).
+# The guest's init reads what to run from here, mounted at /run/results
+# (its root is ours, read-only, with a tmpfs over /tmp).
 cat >"$results/env" <<ENV
 SETLASTPID_BUILD_DIR='$build_dir'
 SETLASTPID_SRC_DIR='$(cd "$here/../.." && pwd)'
-SETLASTPID_SELFTEST='$selftest'
+SETLASTPID_SELFTEST=/run/results/$(basename "$selftest")
 ENV
 
 # -M pc with TCG: /dev/kvm here cannot boot this kernel. The guest finishes
@@ -56,6 +57,6 @@ for tap in "$results"/*.tap; do
 	echo "# guest: $(basename "$tap" .tap)"
 	cat "$tap"
 done
-echo "# guest kernel: $(grep -m1 'Linux version' "$results/console.log" || echo unknown)"
+echo "# guest kernel: $(cat "$results/uname")"
 status=$(cat "$results/status")
 [ "$status" = 0 ] || die "tests failed in the guest ($status)"

@@ -1,0 +1,65 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Nests owned by a child user namespace: a caller inside it may set the
+# levels it owns, and no level at all when the vector names one it does not.
+
+load helpers
+
+setup() {
+	requires root userns
+	# A process in a new user namespace U, where root maps to root...
+	nest_create 0 unshare --user --map-root-user
+	USERNS_HOLDER=$NEST
+	# ...and two pid namespaces below the test's, both created in U, so U owns them.
+	nest_create 2 nsenter --target "$USERNS_HOLDER" --user --
+}
+
+# as_userns_root COMMAND...: run COMMAND as root of U, with U's privileges only.
+as_userns_root() {
+	nsenter --target "$USERNS_HOLDER" --user -- "$@"
+}
+
+@test "a caller in the owning user namespace sets the levels it owns" {
+	run -0 as_userns_root "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,50
+	assert_next "$NEST" "101 51"
+}
+
+@test "--method=sysctl: the same, through helpers that enter each level" {
+	run -0 as_userns_root "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 90,80
+	assert_next "$NEST" "91 81"
+}
+
+@test "exit 77: a vector that names a level above U sets none, and says which level" {
+	remember_levels
+	local top
+	top=$(stat -L -c %i /proc/self/ns/pid)
+	run -77 --separate-stderr as_userns_root "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,50,7
+	assert_one_error_line "not permitted to set level 2 (pid:[$top]) of /proc/$NEST/ns/pid: it needs CAP_SYS_ADMIN"
+	[[ $stderr == *" in a user namespace above yours, which owns it" ]]
+	assert_unchanged
+}
+
+@test "exit 77 with --method=sysctl too, before any helper is made" {
+	remember_levels
+	run -77 --separate-stderr as_userns_root "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7
+	assert_one_error_line "not permitted to set level 2"
+	assert_unchanged
+}
+
+@test "--dry-run in U: reports the level it may not set" {
+	remember_levels
+	run -77 --separate-stderr as_userns_root "$SETLASTPID" --dry-run --ns "/proc/$NEST/ns/pid" 100,50,7
+	assert_one_error_line "not permitted to set level 2"
+	run -0 as_userns_root "$SETLASTPID" --dry-run --ns "/proc/$NEST/ns/pid" 100,50
+	[ "${#lines[@]}" = 2 ]
+	assert_unchanged
+}
+
+@test "rootless: an unprivileged user sets the last pid of its own user+pid namespace" {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- unshare --user true 2>/dev/null ||
+		skip "unprivileged users may not create user namespaces here"
+	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		unshare --user --map-root-user --pid --fork --kill-child -- \
+		bash -c '"$0" 700 && awk "/^NSpid:/ { print \$NF }" /proc/self/status; exit' "$SETLASTPID"
+	[ "$output" = 701 ]
+}
