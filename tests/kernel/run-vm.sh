@@ -39,7 +39,7 @@ ENV
 # -M pc with TCG: /dev/kvm here cannot boot this kernel. The guest finishes
 # by exiting its init; panic=-1 turns that into a reboot, -no-reboot into
 # qemu's exit.
-timeout "$timeout_s" qemu-system-x86_64 -M pc -accel tcg -m 1G -nographic -no-reboot \
+timeout "$timeout_s" qemu-system-x86_64 -M pc -accel tcg,thread=multi -smp 2 -m 1G -nographic -no-reboot \
 	-monitor none -serial "file:$results/console.log" \
 	-kernel "$kernel_dir/bzImage" \
 	-virtfs local,path=/,mount_tag=host0,security_model=none,readonly=on,multidevs=remap \
