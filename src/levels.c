@@ -92,16 +92,20 @@ static int read_pid_max(void)
 	return pid_max;
 }
 
-void check_range_or_exit(const struct pid_vector *vec)
+void check_range_or_exit(const struct pid_vector *vec, bool exact)
 {
 	int pid_max = read_pid_max();
+	/* ns_last_pid takes 0..pid_max; clone3() gives pids below pid_max */
+	int most = exact ? pid_max - 2 : pid_max;
 	unsigned int i;
 
 	for (i = 0; i < vec->nr; i++)
-		if (vec->pid[i] > pid_max)
+		if (vec->pid[i] > most)
 			fail(EXIT_MISFIT,
-			     "value %u of VECTOR, %d, is above pid_max (%d): give 0 to %d",
-			     i + 1, vec->pid[i], pid_max, pid_max);
+			     "value %u of VECTOR, %d, is above %s (%d): give 0 to %d",
+			     i + 1, vec->pid[i], exact ? "pid_max - 2, as --exact creates VECTOR + 1"
+						       : "pid_max",
+			     most, most);
 }
 
 const char *level_name(const struct levels *levels, unsigned int i)
@@ -125,18 +129,25 @@ static void fail_denied(const struct levels *levels, unsigned int i, int owner,
 	     i, level_name(levels, i), levels->path, cap_need_name(need), owner_name);
 }
 
-void check_permission_or_exit(const struct levels *levels, bool with_helpers)
+/* setns() for a helper or for COMMAND; else the write or set_tid itself */
+static enum cap_need need_for(const struct levels *levels, unsigned int i,
+			      const struct plan *plan)
 {
-	bool helpers_needed = false;
+	if (levels->level[i].is_callers)
+		return NEED_CHECKPOINT_RESTORE;
+	if (plan->helpers || (i == 0 && plan->enter_target))
+		return NEED_SYS_ADMIN;
+	return NEED_CHECKPOINT_RESTORE;
+}
+
+void check_permission_or_exit(const struct levels *levels, const struct plan *plan)
+{
+	bool entering = false;
 	unsigned int i;
 
 	for (i = 0; i < levels->nr; i++) {
-		const struct level *level = &levels->level[i];
-		/* setns() for a helper, or the write itself for the caller's level */
-		enum cap_need need = with_helpers && !level->is_callers
-					     ? NEED_SYS_ADMIN
-					     : NEED_CHECKPOINT_RESTORE;
-		int owner = ns_owner(level->fd);
+		enum cap_need need = need_for(levels, i, plan);
+		int owner = ns_owner(levels->level[i].fd);
 
 		if (owner < 0 && errno != EPERM)
 			fail_errno(errno, "cannot find the user namespace owning level %u of %s",
@@ -144,12 +155,12 @@ void check_permission_or_exit(const struct levels *levels, bool with_helpers)
 		if (owner < 0 || !caller_may(owner, need))
 			fail_denied(levels, i, owner, need);
 		close(owner);
-		helpers_needed |= need == NEED_SYS_ADMIN;
+		entering |= need == NEED_SYS_ADMIN;
 	}
 	/* setns() asks for CAP_SYS_ADMIN in the caller's own user namespace too. */
-	if (helpers_needed && !caller_may_here(NEED_SYS_ADMIN))
+	if (entering && !caller_may_here(NEED_SYS_ADMIN))
 		fail(EXIT_DENIED,
-		     "not permitted to enter the pid namespaces of %s: the ns_last_pid fallback "
-		     "needs CAP_SYS_ADMIN in your own user namespace",
+		     "not permitted to enter the pid namespaces of %s: that needs CAP_SYS_ADMIN "
+		     "in your own user namespace",
 		     levels->path);
 }

@@ -33,11 +33,21 @@ void check_pid_ns_or_exit(int fd, const char *path);
 void resolve_levels_or_exit(struct levels *levels, int fd, const char *path,
 			    unsigned int nr);
 
-/* Exit 65 if a value is above pid_max. */
-void check_range_or_exit(const struct pid_vector *vec);
+/*
+ * Exit 65 if a value is above pid_max; with exact, if a value + 1 (the
+ * pid clone3() is to give) is not below pid_max.
+ */
+void check_range_or_exit(const struct pid_vector *vec, bool exact);
 
-/* Exit 77 naming the first level the caller may not set with the helpers. */
-void check_permission_or_exit(const struct levels *levels, bool with_helpers);
+/* What the caller is about to do to the levels, for the permission check. */
+struct plan {
+	bool helpers;		/* enter every level but its own: the sysctl method */
+	bool enter_target;	/* enter level 0 to create COMMAND there */
+	bool set_tid;		/* clone3() set_tid instead of writing the counters */
+};
+
+/* Exit 77 naming the first level the caller may not do plan to. */
+void check_permission_or_exit(const struct levels *levels, const struct plan *plan);
 
 /* "pid:[4026531836]" for a level, in a static buffer. */
 const char *level_name(const struct levels *levels, unsigned int i);

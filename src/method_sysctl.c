@@ -11,10 +11,26 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "methods.h"
+
+#define NS_LAST_PID "/proc/sys/kernel/ns_last_pid"
+
+int lock_ns_last_pid_or_exit(void)
+{
+	int fd = open(NS_LAST_PID, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_errno(errno, "cannot open %s to lock it", NS_LAST_PID);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			fail_errno(errno, "cannot lock %s", NS_LAST_PID);
+	return fd;
+}
 
 /* What a helper does, in memory it shares with the tool (CLONE_VM). */
 struct job {
@@ -113,7 +129,7 @@ int set_by_sysctl(const struct levels *levels, const struct pid_vector *vec,
 	unsigned int i;
 	int fd;
 
-	fd = open("/proc/sys/kernel/ns_last_pid", O_RDWR | O_CLOEXEC);
+	fd = open(NS_LAST_PID, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		*failure = (struct sysctl_failure){ "open", 0, errno, true };
 		return -1;

@@ -32,4 +32,10 @@ struct sysctl_failure {
 int set_by_sysctl(const struct levels *levels, const struct pid_vector *vec,
 		  struct sysctl_failure *failure);
 
+/*
+ * --lock: an exclusive flock() on /proc/sys/kernel/ns_last_pid, the
+ * protocol of cooperating restorers. Return the locked fd, or exit.
+ */
+int lock_ns_last_pid_or_exit(void);
+
 #endif

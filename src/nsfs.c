@@ -2,6 +2,9 @@
 /* Namespace files: open, type, parent, owner; thin ioctl wrappers. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -78,4 +81,31 @@ bool ns_same(int fd_a, int fd_b)
 
 	return fstat(fd_a, &a) == 0 && fstat(fd_b, &b) == 0 &&
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
+{
+	char status[4096], *line, *end;
+	ssize_t len;
+	int fd, n = 0;
+
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, status, sizeof(status) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	status[len] = '\0';
+	line = strstr(status, "\nNSpid:");
+	if (!line)
+		return -1;
+	for (line += strlen("\nNSpid:"); n < max; line = end) {
+		long pid = strtol(line, &end, 10);
+
+		if (end == line)
+			break;
+		nspid[n++] = (pid_t)pid;
+	}
+	return n;
 }

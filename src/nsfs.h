@@ -27,6 +27,13 @@ uid_t ns_owner_uid(int userns_fd);
 /* Inode number: with the type, what "pid:[4026531836]" names. */
 ino_t ns_inode(int fd);
 
+/*
+ * The NSpid line of a /proc/PID/status file at path (relative to dir_fd,
+ * as openat() takes it): the process's pids, the one in that /proc's
+ * namespace first, its own last. Return how many (at most max), or -1.
+ */
+int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max);
+
 /* Do two namespace fds refer to the same namespace? */
 bool ns_same(int fd_a, int fd_b);
 

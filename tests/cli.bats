@@ -64,13 +64,13 @@ load helpers
 	[ "${#stderr}" -lt 300 ]
 }
 
-@test "exit 64: bad --method, unknown option, extra argument" {
+@test "exit 64: bad --method, unknown option, --exact without COMMAND" {
 	run -64 --separate-stderr "$SETLASTPID" --method=fast 1
 	assert_stderr_is "setlastpid: invalid --method 'fast': give auto, ioctl or sysctl"
 	run -64 --separate-stderr "$SETLASTPID" --bogus 1
 	[[ $stderr == *"setlastpid: unrecognized option '--bogus'"* ]]
-	run -64 --separate-stderr "$SETLASTPID" 1 2
-	assert_stderr_is "setlastpid: unexpected argument '2' after VECTOR"
+	run -64 --separate-stderr "$SETLASTPID" --exact 1
+	assert_stderr_is "setlastpid: --exact creates a process: give it, as in setlastpid --exact VECTOR -- COMMAND"
 }
 
 @test "exit 66: --ns does not exist" {

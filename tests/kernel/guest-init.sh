@@ -35,8 +35,10 @@ run_tap() {
 	"$@" >"/run/results/$name.tap" 2>&1 || echo "$name" >>/run/results/failed
 }
 run_tap selftest "$SETLASTPID_SELFTEST" &
-run_tap bats-ioctl-userns bats --tap "$TESTS_SRCDIR/ioctl.bats" "$TESTS_SRCDIR/userns.bats" &
-run_tap bats-cli-fallback bats --tap "$TESTS_SRCDIR/cli.bats" "$TESTS_SRCDIR/fallback.bats"
+run_tap bats-ioctl-userns-race bats --tap "$TESTS_SRCDIR/ioctl.bats" "$TESTS_SRCDIR/userns.bats" \
+	"$TESTS_SRCDIR/race.bats" &
+run_tap bats-cli-fallback-command bats --tap "$TESTS_SRCDIR/cli.bats" "$TESTS_SRCDIR/fallback.bats" \
+	"$TESTS_SRCDIR/command.bats"
 wait
 if [ -s /run/results/failed ]; then status=1; else status=0; fi
 echo "$status" >/run/results/status

@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# setlastpid VECTOR -- COMMAND: COMMAND is created as the next process of
+# the nest, runs only with exactly VECTOR + 1 at every level, and hands
+# back its exit status; --exact and --lock close the race.
+
+load helpers
+
+setup() {
+	requires root
+}
+
+# As COMMAND: print its own pids, innermost first, as it sees them itself.
+OWN_PIDS=(awk '/^NSpid:/ { for (i = NF; i > 1; i--) printf "%s%s", $i, (i > 2 ? " " : "\n") }' /proc/self/status)
+
+@test "COMMAND is the next process: it runs with VECTOR + 1 at every level" {
+	nest_create 3
+	run -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,50,7 -- "${OWN_PIDS[@]}"
+	[[ $output == "101 51 8 "* ]]
+}
+
+@test "its exit status is setlastpid's; 128 + N when signal N killed it" {
+	nest_create 1
+	run -3 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 200 -- sh -c 'exit 3'
+	run -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 210 -- true
+	run -137 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 220 -- sh -c 'kill -KILL $$'
+	run -143 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 230 -- sh -c 'kill -TERM $$'
+}
+
+@test "exit 127 when COMMAND is not found, 126 when it cannot run: one line, nothing run" {
+	nest_create 1
+	run -127 --separate-stderr "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 300 -- /nonexistent/command
+	assert_stderr_is "setlastpid: cannot run /nonexistent/command: No such file or directory"
+	printf 'not a program\n' >"$BATS_TEST_TMPDIR/data"
+	run -126 --separate-stderr "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 310 -- "$BATS_TEST_TMPDIR/data"
+	assert_stderr_is "setlastpid: cannot run $BATS_TEST_TMPDIR/data: Permission denied"
+}
+
+@test "options after VECTOR's -- belong to COMMAND" {
+	nest_create 1
+	run -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 400 -- sh -c 'echo "$@"' sh -v --verbose
+	[ "$output" = "-v --verbose" ]
+}
+
+@test "SIGINT, SIGTERM, SIGHUP and SIGQUIT reach COMMAND; setlastpid exits 128 + N" {
+	nest_create 1
+	local sig number pid
+	for sig in INT TERM HUP QUIT; do
+		number=$(kill -l "$sig")
+		"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 500 -- sleep 86399 &
+		pid=$!
+		until pgrep -f '^sleep 86399$' >/dev/null; do sleep 0.05; done
+		kill "-$sig" "$pid"
+		status=0
+		wait "$pid" || status=$?	# not run: wait works in this shell only
+		[ "$status" = $((128 + number)) ] || { echo "SIG$sig: status $status" >&2; false; }
+		run ! pgrep -f '^sleep 86399$'
+	done
+}
+
+@test "COMMAND sees no descriptor of setlastpid's" {
+	nest_create 2
+	local inherited
+	inherited=$(ls /proc/self/fd | tr '\n' ' ')	# what the test itself passes on
+	run -0 "$SETLASTPID" --lock --method=sysctl --ns "/proc/$NEST/ns/pid" 600,60 -- \
+		ls /proc/self/fd
+	[ "$(echo "$output" | tr '\n' ' ')" = "$inherited" ]
+}
+
+@test "exit 75 names the level, the pid wanted and the pid got, and runs nothing" {
+	nest_create 2
+	# pid 1 of level 0 is the nest's own process: COMMAND cannot get it
+	run -75 --separate-stderr "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 0,80 -- \
+		touch "$BATS_TEST_TMPDIR/ran"
+	[[ $stderr =~ ^setlastpid:\ cannot\ run\ touch:\ it\ got\ pid\ [0-9]+\ in\ level\ 0\ \(pid:\[[0-9]+\]\)\ of\ /proc/$NEST/ns/pid,\ not\ 1:\ another\ process\ was\ created\ there\ first\;\ nothing\ was\ run,\ try\ again\ \(--exact\ or\ --lock\ prevent\ this\)$ ]]
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "--exact: clone3 set_tid gives exactly VECTOR + 1, at depth 3" {
+	nest_create 3
+	remember_levels
+	run -0 "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" 900,800,700 -- "${OWN_PIDS[@]}"
+	[[ $output == "901 801 701 "* ]]
+	# no counter was written: the next process goes on from before
+	assert_unchanged
+}
+
+@test "--exact at depth 32" {
+	[ "$(grep NSpid /proc/self/status | wc -w)" = 2 ] ||
+		skip "needs to run in the initial pid namespace to nest 32 deep"
+	nest_create 32
+	run -0 "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" "$(seq -s, 100 7 317)" -- "${OWN_PIDS[@]}"
+	[[ $output == "$(seq -s' ' 101 7 318) "* ]]
+}
+
+@test "--exact, exit 65: a pid in use is named with its level, and nothing runs" {
+	nest_create 2
+	local inode
+	inode=$(readlink "/proc/$NEST/ns/pid")
+	run -65 --separate-stderr "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" 0,500 -- \
+		touch "$BATS_TEST_TMPDIR/ran"
+	assert_stderr_is "setlastpid: cannot run COMMAND with --exact: pid 1 is in use in level 0 ($inode) of /proc/$NEST/ns/pid; nothing was run"
+	# level 1's pid 1 is the init of the outer namespace of the nest
+	run -65 --separate-stderr "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" 500,0 -- \
+		touch "$BATS_TEST_TMPDIR/ran"
+	assert_one_error_line "pid 1 is in use in level 1 (pid:["
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "--exact: a value whose pid would reach pid_max is refused before anything" {
+	nest_create 1
+	local max
+	max=$(pid_max)
+	run -65 --separate-stderr "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" "$((max - 1))" -- true
+	assert_stderr_is "setlastpid: value 1 of VECTOR, $((max - 1)), is above pid_max - 2, as --exact creates VECTOR + 1 ($((max - 2))): give 0 to $((max - 2))"
+}
+
+@test "--exact --verbose says what COMMAND got, after it ran" {
+	nest_create 1
+	run -0 "$SETLASTPID" --exact --verbose --ns "/proc/$NEST/ns/pid" 950 -- true
+	[[ $output == "set level 0 pid:["*"] to 950 via clone3 set_tid (VECTOR + 1)" ]]
+}
+
+@test "no helper and no zombie left behind once COMMAND is done" {
+	nest_create 3
+	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7 -- true
+	run -0 "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" 200,60,8 -- true
+	local ns p count=0
+	ns=$(readlink "/proc/$NEST/ns/pid")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && count=$((count + 1))
+	done
+	[ "$count" = 1 ]
+	run ! pgrep -P $$ -f setlastpid
+}

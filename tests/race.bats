@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The race between setting the counters and creating COMMAND: a namespace
+# where something keeps forking, and restorers running side by side. The
+# counts go to the TAP stream as comments.
+
+load helpers
+
+setup() {
+	requires root
+}
+
+OWN_PIDS=(awk '/^NSpid:/ { for (i = NF; i > 1; i--) printf "%s%s", $i, (i > 2 ? " " : "\n") }' /proc/self/status)
+
+# Keep creating processes in the nest until teardown.
+start_noise() {
+	nsenter --target "$NEST" --pid -- sh -c 'while :; do /bin/true; done' </dev/null >/dev/null 2>&1 &
+	NEST_KILL+=("$!")
+}
+
+# restore_round OPTIONS... VALUE: one restore of a 2-level vector; print
+# "exact", "refused" (75) or "wrong STATUS OUTPUT".
+restore_round() {
+	local value=${*: -1} out status=0
+	out=$("$SETLASTPID" "${@:1:$#-1}" --ns "/proc/$NEST/ns/pid" "$value,$value" -- \
+		"${OWN_PIDS[@]}" 2>/dev/null) || status=$?
+	if [ "$status" = 0 ] && [[ $out == "$((value + 1)) $((value + 1)) "* ]]; then
+		echo exact
+	elif [ "$status" = 75 ]; then
+		echo refused
+	else
+		echo "wrong $status $out"
+	fi
+}
+
+count() {
+	grep -c "^$1" "$2" || true
+}
+
+@test "noisy namespace: plain mode runs COMMAND only with its pids, else exits 75" {
+	nest_create 2
+	start_noise
+	local round results=$BATS_TEST_TMPDIR/plain
+	for round in $(seq 50); do
+		restore_round $((1000 + 4 * round))
+	done >"$results"
+	echo "# noisy namespace, plain: $(count exact "$results") exact, $(count refused "$results") refused (75), $(count wrong "$results") wrong" >&3
+	[ "$(count wrong "$results")" = 0 ] || { cat "$results" >&2; false; }
+}
+
+@test "noisy namespace: --exact is exact every time" {
+	nest_create 2
+	start_noise
+	# the noise climbs from 100; the rounds take pids near pid_max
+	"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,100
+	local round top results=$BATS_TEST_TMPDIR/exact
+	top=$(($(pid_max) - 100))
+	for round in $(seq 50); do
+		restore_round --exact $((top - 2 * round))
+	done >"$results"
+	echo "# noisy namespace, --exact: $(count exact "$results") exact, $(count refused "$results") refused, $(count wrong "$results") wrong" >&3
+	[ "$(count exact "$results")" = 50 ] || { cat "$results" >&2; false; }
+}
+
+# restorers N OPTIONS...: N restorers side by side, 25 rounds each, on
+# distinct pids; all results in $BATS_TEST_TMPDIR/restorers.
+restorers() {
+	local n=$1 worker pids=()
+	shift
+	for ((worker = 0; worker < n; worker++)); do
+		(
+			for round in $(seq 25); do
+				restore_round "$@" $((1000 + 40 * round + 10 * worker))
+			done >"$BATS_TEST_TMPDIR/worker$worker"
+		) &
+		pids+=("$!")
+	done
+	wait "${pids[@]}"	# not the nest, which runs until teardown
+	cat "$BATS_TEST_TMPDIR"/worker* >"$BATS_TEST_TMPDIR/restorers"
+}
+
+@test "four restorers in parallel with --lock, 25 rounds each: every one exact" {
+	nest_create 2
+	restorers 4 --lock
+	local results=$BATS_TEST_TMPDIR/restorers
+	echo "# 4 restorers x 25 rounds, --lock: $(count exact "$results") exact, $(count refused "$results") refused (75), $(count wrong "$results") wrong" >&3
+	[ "$(count exact "$results")" = 100 ] || { cat "$results" >&2; false; }
+}
+
+@test "the same without --lock: restorers take each other's pids (75), never run wrong" {
+	nest_create 2
+	restorers 4
+	local results=$BATS_TEST_TMPDIR/restorers
+	echo "# 4 restorers x 25 rounds, no lock: $(count exact "$results") exact, $(count refused "$results") refused (75), $(count wrong "$results") wrong" >&3
+	[ "$(count wrong "$results")" = 0 ] || { cat "$results" >&2; false; }
+	[ "$(wc -l <"$results")" = 100 ]
+}
