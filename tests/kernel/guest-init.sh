@@ -27,7 +27,7 @@ export TESTS_SRCDIR="$SETLASTPID_SRC_DIR/tests"
 export SETLASTPID_KERNEL_IOCTL=yes	# this kernel has NS_SET_LAST_PID_VEC
 export TMPDIR=/tmp HOME=/tmp
 
-uname -srv >/run/results/uname
+echo "$(uname -srv), $(nproc) CPUs" >/run/results/uname
 # Two CPUs, two halves at once: every test works in nests of its own.
 run_tap() {
 	local name=$1
@@ -35,9 +35,9 @@ run_tap() {
 	"$@" >"/run/results/$name.tap" 2>&1 || echo "$name" >>/run/results/failed
 }
 run_tap selftest "$SETLASTPID_SELFTEST" &
-run_tap bats-ioctl-userns-race bats --tap "$TESTS_SRCDIR/ioctl.bats" "$TESTS_SRCDIR/userns.bats" \
+run_tap bats-ioctl-userns-race bats --tap --timing "$TESTS_SRCDIR/ioctl.bats" "$TESTS_SRCDIR/userns.bats" \
 	"$TESTS_SRCDIR/race.bats" &
-run_tap bats-cli-fallback-command bats --tap "$TESTS_SRCDIR/cli.bats" "$TESTS_SRCDIR/fallback.bats" \
+run_tap bats-cli-fallback-command bats --tap --timing "$TESTS_SRCDIR/cli.bats" "$TESTS_SRCDIR/fallback.bats" \
 	"$TESTS_SRCDIR/command.bats"
 wait
 if [ -s /run/results/failed ]; then status=1; else status=0; fi

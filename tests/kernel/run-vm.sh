@@ -44,7 +44,7 @@ timeout "$timeout_s" qemu-system-x86_64 -M pc -accel tcg,thread=multi -smp 2 -m 
 	-kernel "$kernel_dir/bzImage" \
 	-virtfs local,path=/,mount_tag=host0,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$results,mount_tag=results,security_model=none" \
-	-append "console=ttyS0 root=host0 rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro panic=-1 loglevel=4 init=$here/guest-init.sh setlastpid.results=$results" \
+	-append "console=ttyS0 root=host0 rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro panic=-1 loglevel=4 init=$here/guest-init.sh setlastpid.results=$results" \
 	>"$results/qemu.log" 2>&1 || true
 
 if [ ! -f "$results/status" ]; then
