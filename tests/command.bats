@@ -125,11 +125,6 @@ OWN_PIDS=(awk '/^NSpid:/ { for (i = NF; i > 1; i--) printf "%s%s", $i, (i > 2 ? 
 	nest_create 3
 	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7 -- true
 	run -0 "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" 200,60,8 -- true
-	local ns p count=0
-	ns=$(readlink "/proc/$NEST/ns/pid")
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && count=$((count + 1))
-	done
-	[ "$count" = 1 ]
+	[ "$(processes_in_nest)" = 1 ]	# the nest's own process, nothing else
 	run ! pgrep -P $$ -f setlastpid
 }

@@ -86,12 +86,7 @@ setup() {
 @test "no helper outlives the tool, none is left a zombie" {
 	nest_create 3
 	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7
-	local ns leftovers=0 p
-	ns=$(readlink "/proc/$NEST/ns/pid")
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && leftovers=$((leftovers + 1))
-	done
-	[ "$leftovers" = 1 ]	# the nest's own process, nothing else
+	[ "$(processes_in_nest)" = 1 ]	# the nest's own process, nothing else
 }
 
 # Every failure: one line, its status, and no level changed.

@@ -140,6 +140,14 @@ assert_one_error_line() {
 	fi
 }
 
+# processes_in_nest: how many processes are in the nest's innermost namespace.
+processes_in_nest() {
+	local ns
+	ns=$(readlink "/proc/$NEST/ns/pid")
+	# one readlink for all: each process spawned costs in the emulated guest
+	readlink /proc/[0-9]*/ns/pid 2>/dev/null | grep -cxF "$ns"
+}
+
 pid_max() {
 	cat /proc/sys/kernel/pid_max
 }

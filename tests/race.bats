@@ -41,7 +41,7 @@ count() {
 	nest_create 2
 	start_noise
 	local round results=$BATS_TEST_TMPDIR/plain
-	for round in $(seq 50); do
+	for round in $(seq 25); do
 		restore_round $((1000 + 4 * round))
 	done >"$results"
 	echo "# noisy namespace, plain: $(count exact "$results") exact, $(count refused "$results") refused (75), $(count wrong "$results") wrong" >&3
@@ -55,11 +55,11 @@ count() {
 	"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,100
 	local round top results=$BATS_TEST_TMPDIR/exact
 	top=$(($(pid_max) - 100))
-	for round in $(seq 50); do
+	for round in $(seq 25); do
 		restore_round --exact $((top - 2 * round))
 	done >"$results"
 	echo "# noisy namespace, --exact: $(count exact "$results") exact, $(count refused "$results") refused, $(count wrong "$results") wrong" >&3
-	[ "$(count exact "$results")" = 50 ] || { cat "$results" >&2; false; }
+	[ "$(count exact "$results")" = 25 ] || { cat "$results" >&2; false; }
 }
 
 # restorers N OPTIONS...: N restorers side by side, 25 rounds each, on
