@@ -83,14 +83,28 @@ static const char doc[] =
 	"killed it, 126 if it cannot be run, 127 if it is not found.\n\n"
 	"See setlastpid(8).";
 
-/* VECTOR as given, cut short: it may be up to 128 KiB long. */
+/*
+ * An argument as a one-line message may show it: cut short (VECTOR may
+ * be 128 KiB long) and with control and non-ASCII bytes as \xHH.
+ */
 static const char *quote_short(const char *text)
 {
-	static char buf[48];
+	static char buf[4 * 40 + 4];
+	size_t out = 0;
 
-	if (strlen(text) < sizeof(buf))
-		return text;
-	snprintf(buf, sizeof(buf), "%.40s...", text);
+	for (size_t in = 0; text[in] && out < sizeof(buf) - 5; in++) {
+		unsigned char c = (unsigned char)text[in];
+
+		if (in == 40) {
+			strcpy(buf + out, "...");
+			return buf;
+		}
+		if (c >= 0x20 && c < 0x7f)
+			buf[out++] = (char)c;
+		else
+			out += (size_t)snprintf(buf + out, sizeof(buf) - out, "\\x%02x", c);
+	}
+	buf[out] = '\0';
 	return buf;
 }
 

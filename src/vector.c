@@ -22,6 +22,18 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* A character as a message may show it: 'x', or an escape for the rest. */
+static const char *shown(char c, char buf[8])
+{
+	unsigned char u = (unsigned char)c;
+
+	if (u >= 0x20 && u < 0x7f)
+		snprintf(buf, 8, "'%c'", c);
+	else
+		snprintf(buf, 8, "'\\x%02x'", u);
+	return buf;
+}
+
 /*
  * One value starts at *text: digits only, no sign, no leading zero (07
  * reads as octal to some), at most INT_MAX. strtol would take signs,
@@ -32,13 +44,12 @@ static int parse_value(const char **text, unsigned int index, pid_t *value,
 {
 	const char *start = *text, *p = start;
 	long long sum = 0;
+	char buf[8];
 
 	if (*p == ',' || *p == '\0')
 		return fail(why, why_size, "value %u is empty", index + 1);
 	if (!is_digit(*p))
-		return fail(why, why_size,
-			    "value %u starts with '%c'",
-			    index + 1, *p);
+		return fail(why, why_size, "value %u starts with %s", index + 1, shown(*p, buf));
 	for (; is_digit(*p); p++) {
 		sum = sum * 10 + (*p - '0');
 		if (sum > INT_MAX)
@@ -46,9 +57,7 @@ static int parse_value(const char **text, unsigned int index, pid_t *value,
 				    index + 1, INT_MAX);
 	}
 	if (*p != ',' && *p != '\0')
-		return fail(why, why_size,
-			    "value %u contains '%c'",
-			    index + 1, *p);
+		return fail(why, why_size, "value %u contains %s", index + 1, shown(*p, buf));
 	if (*start == '0' && p - start > 1)
 		return fail(why, why_size,
 			    "value %u has a leading zero; write %lld",

@@ -78,6 +78,9 @@ int main(void)
 	refuses("1e3", "value 1 contains 'e'");
 	refuses("1.5", "value 1 contains '.'");
 	refuses("1;2", "value 1 contains ';'");
+	refuses("1\n", "value 1 contains '\\x0a'");
+	refuses("\t1", "value 1 starts with '\\x09'");
+	refuses("\xd9\xa1", "value 1 starts with '\\xd9'");
 	refuses("007", "value 1 has a leading zero; write 7");
 	refuses("00", "value 1 has a leading zero; write 0");
 	refuses("2147483648", "value 1 is larger than 2147483647");
