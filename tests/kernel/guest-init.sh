@@ -36,7 +36,7 @@ run_tap() {
 }
 run_tap selftest "$SETLASTPID_SELFTEST" &
 run_tap bats-ioctl-userns-race bats --tap --timing "$TESTS_SRCDIR/ioctl.bats" "$TESTS_SRCDIR/userns.bats" \
-	"$TESTS_SRCDIR/race.bats" &
+	"$TESTS_SRCDIR/race.bats" "$TESTS_SRCDIR/hostile.bats" &
 run_tap bats-cli-fallback-command bats --tap --timing "$TESTS_SRCDIR/cli.bats" "$TESTS_SRCDIR/fallback.bats" \
 	"$TESTS_SRCDIR/command.bats"
 wait

@@ -11,7 +11,11 @@ static int failures;
 
 static void ok(int passed, const char *what, const char *text)
 {
-	printf("%sok %d - %s: '%.60s'\n", passed ? "" : "not ", ++test_number, what, text);
+	printf("%sok %d - %s: '", passed ? "" : "not ", ++test_number, what);
+	/* one TAP line: control bytes as '?' */
+	for (int i = 0; text[i] && i < 60; i++)
+		putchar(text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?');
+	printf("'\n");
 	failures += !passed;
 }
 
