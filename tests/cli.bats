@@ -16,6 +16,8 @@ load helpers
 @test "--version and --usage" {
 	run -0 "$SETLASTPID" --version
 	[[ $output == "setlastpid 1.0" ]]
+	run -0 "$SETLASTPID" -V
+	[[ $output == "setlastpid 1.0" ]]
 	run -0 "$SETLASTPID" --usage
 	[[ $output == *"[--ns=PATH]"*"VECTOR"* ]]
 }
@@ -68,7 +70,11 @@ load helpers
 	run -64 --separate-stderr "$SETLASTPID" --method=fast 1
 	assert_stderr_is "setlastpid: invalid --method 'fast': give auto, ioctl or sysctl"
 	run -64 --separate-stderr "$SETLASTPID" --bogus 1
-	[[ $stderr == *"setlastpid: unrecognized option '--bogus'"* ]]
+	[ "${stderr%%$'\n'*}" = "setlastpid: unrecognized option '--bogus'" ]
+	# glibc argp's hidden options are not ours: --HANG would sleep an hour
+	run -64 --separate-stderr "$SETLASTPID" --HANG=1 1
+	[ "${stderr%%$'\n'*}" = "setlastpid: unrecognized option '--HANG=1'" ]
+	run -64 --separate-stderr "$SETLASTPID" --program-name=other 1
 	run -64 --separate-stderr "$SETLASTPID" --exact 1
 	assert_stderr_is "setlastpid: --exact creates a process: give it, as in setlastpid --exact VECTOR -- COMMAND"
 }
