@@ -22,15 +22,23 @@ void refuse_if_secure_exec(void)
 		     "run it with the privileges it should use");
 }
 
+/* The two capabilities that matter here, read once from the effective set. */
 static bool effective_has(cap_value_t cap)
 {
-	static cap_t caps;
-	cap_flag_value_t value = CAP_CLEAR;
+	static int known = -1;	/* bit 0: CAP_SYS_ADMIN, bit 1: CAP_CHECKPOINT_RESTORE */
 
-	if (!caps)
-		caps = cap_get_proc();
-	return caps && cap_get_flag(caps, cap, CAP_EFFECTIVE, &value) == 0 &&
-	       value == CAP_SET;
+	if (known < 0) {
+		cap_t caps = cap_get_proc();
+		cap_flag_value_t admin = CAP_CLEAR, restore = CAP_CLEAR;
+
+		if (caps) {
+			cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &admin);
+			cap_get_flag(caps, CAP_CHECKPOINT_RESTORE, CAP_EFFECTIVE, &restore);
+			cap_free(caps);
+		}
+		known = (admin == CAP_SET) | (restore == CAP_SET) << 1;
+	}
+	return known & (cap == CAP_SYS_ADMIN ? 1 : 2);
 }
 
 bool caller_may_here(enum cap_need need)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets $stderr
 # The command line: options, VECTOR syntax, diagnostics and exit statuses
 # that need no nest to show.
 

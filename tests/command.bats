@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets $stderr
 # setlastpid VECTOR -- COMMAND: COMMAND is created as the next process of
 # the nest, runs only with exactly VECTOR + 1 at every level, and hands
 # back its exit status; --exact and --lock close the race.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets $stderr
 # Setting the counters in real nests of pid namespaces through ns_last_pid,
 # the method every kernel has, and checking them the way a user would: the
 # NSpid of the next process created there.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets $stderr
 # Shared by the bats suites: the binary under test, what a test requires,
 # real nests of pid namespaces, and how a user looks at the next pid.
 # shellcheck shell=bash

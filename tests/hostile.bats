@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets $stderr
 # Hostile input, table-driven: each case gets its exact exit status, one
 # "setlastpid:" line on stderr, nothing on stdout, and no level changed.
 
@@ -61,6 +62,8 @@ hostile() {
 	for path in / /proc/self/ns "$BATS_TEST_TMPDIR/fifo" /dev/null /dev/zero \
 		"$BATS_TEST_TMPDIR/socket" /proc/self/ns/net /proc/self/ns/mnt /proc/self/ns/user \
 		/proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/cgroup /proc/self/status; do
+		# a kernel without some namespace type (the guest's) has no such file
+		[ -e "$path" ] || [[ $path != /proc/self/ns/* ]] || continue
 		hostile 65 --ns "$path" 1
 	done
 	assert_unchanged

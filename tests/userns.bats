@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets $stderr
 # Nests owned by a child user namespace: a caller inside it may set the
 # levels it owns, and no level at all when the vector names one it does not.
 

@@ -19,7 +19,8 @@ die() { echo "build-kernel.sh: $*" >&2; exit 1; }
 
 [ -r "$source_tar" ] || die "$source_tar missing: apt-get install linux-source-6.1"
 source_version=$(dpkg-query -W -f '${Version}' linux-source-6.1)
-key=$( { echo "$source_version"; cat "$here"/*.patch "$here/config.fragment" "$0"; } |
+# Comments of the fragment do not change the kernel: they are left out.
+key=$( { echo "$source_version"; cat "$here"/*.patch; grep -v '^#' "$here/config.fragment"; cat "$0"; } |
 	sha256sum | cut -c1-16)
 out=$cache_root/linux-6.1-$key
 

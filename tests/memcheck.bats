@@ -1,0 +1,40 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# setlastpid under valgrind memcheck: no error and no leak (argp's storage,
+# still reachable when a usage error exits from inside it, is no leak), on the paths a
+# user takes. (valgrind has no clone3(), so --exact is left out; nor does
+# it keep a CLONE_VM helper's memory shared, which only the undo needs.)
+
+load helpers
+
+setup() {
+	requires root
+	command -v valgrind >/dev/null || skip "needs valgrind"
+	nest_create 3
+}
+
+memcheck() {
+	valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
+		--errors-for-leak-kinds=definite,indirect,possible "$SETLASTPID" "$@"
+}
+
+@test "memcheck: the fallback at depth 3, with COMMAND" {
+	run -0 memcheck --verbose --ns "/proc/$NEST/ns/pid" 100,50,7 -- true
+	assert_next "$NEST" "102 52 9"	# COMMAND took 101 51 8
+}
+
+@test "memcheck: --dry-run, --lock, and the caller's own namespace" {
+	run -0 memcheck --dry-run --ns "/proc/$NEST/ns/pid" 100,50,7
+	run -0 memcheck --lock --ns "/proc/$NEST/ns/pid" 100
+	run -0 nsenter --target "$NEST" --pid -- valgrind -q --error-exitcode=99 \
+		--leak-check=full --errors-for-leak-kinds=definite,indirect,possible "$SETLASTPID" 300
+}
+
+@test "memcheck: failures, each with its status" {
+	run -64 memcheck --ns "/proc/$NEST/ns/pid" 1,,2
+	run -65 memcheck --ns "/proc/$NEST/ns/pid" 1,2,3,4,5
+	run -65 memcheck --ns /proc/self/ns/net 1
+	run -66 memcheck --ns /nonexistent 1
+	run -75 memcheck --ns "/proc/$NEST/ns/pid" 0 -- true
+	run -127 memcheck --ns "/proc/$NEST/ns/pid" 400 -- /nonexistent
+}
