@@ -15,6 +15,11 @@ setup() {
 	nest_create 2 nsenter --target "$USERNS_HOLDER" --user --
 }
 
+teardown() {
+	nest_destroy_all
+	if [ -n "${ROOTLESS_DIR:-}" ]; then rm -rf "$ROOTLESS_DIR"; fi
+}
+
 # as_userns_root COMMAND...: run COMMAND as root of U, with U's privileges only.
 as_userns_root() {
 	nsenter --target "$USERNS_HOLDER" --user -- "$@"
@@ -59,8 +64,13 @@ as_userns_root() {
 @test "rootless: an unprivileged user sets the last pid of its own user+pid namespace" {
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- unshare --user true 2>/dev/null ||
 		skip "unprivileged users may not create user namespaces here"
+	# a copy where nobody may reach it: the build tree may be private
+	ROOTLESS_DIR=$(mktemp -d /tmp/setlastpid-rootless.XXXXXX)
+	chmod 755 "$ROOTLESS_DIR"
+	cp "$SETLASTPID" "$ROOTLESS_DIR/setlastpid"
 	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 		unshare --user --map-root-user --pid --fork --kill-child -- \
-		bash -c '"$0" 700 && awk "/^NSpid:/ { print \$NF }" /proc/self/status; exit' "$SETLASTPID"
+		bash -c '"$0" 700 && awk "/^NSpid:/ { print \$NF }" /proc/self/status; exit' \
+		"$ROOTLESS_DIR/setlastpid"
 	[ "$output" = 701 ]
 }
