@@ -10,6 +10,7 @@ load helpers
 setup() {
 	requires root
 	command -v valgrind >/dev/null || skip "needs valgrind"
+	! ldd "$SETLASTPID" | grep -q libasan || skip "an ASan build does not run under valgrind"
 	nest_create 3
 }
 
