@@ -127,5 +127,5 @@ OWN_PIDS=(awk '/^NSpid:/ { for (i = NF; i > 1; i--) printf "%s%s", $i, (i > 2 ? 
 	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7 -- true
 	run -0 "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" 200,60,8 -- true
 	[ "$(processes_in_nest)" = 1 ]	# the nest's own process, nothing else
-	run ! pgrep -P $$ -f setlastpid
+	run ! pgrep -P $$ -x setlastpid	# by name: paths may contain it too
 }
