@@ -65,7 +65,7 @@ as_userns_root() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- unshare --user true 2>/dev/null ||
 		skip "unprivileged users may not create user namespaces here"
 	# a copy where nobody may reach it: the build tree may be private
-	ROOTLESS_DIR=$(mktemp -d /tmp/setlastpid-rootless.XXXXXX)
+	ROOTLESS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/setlastpid-rootless.XXXXXX")
 	chmod 755 "$ROOTLESS_DIR"
 	cp "$SETLASTPID" "$ROOTLESS_DIR/setlastpid"
 	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups -- \

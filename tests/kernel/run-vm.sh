@@ -29,7 +29,7 @@ ${CC:-cc} -O2 -Wall -isystem "$kernel_dir/include" -I "$kernel_dir/selftests/pid
 	die "the selftest does not compile"
 
 # The guest's init reads what to run from here, mounted at /run/results
-# (its root is ours, read-only, with a tmpfs over /tmp).
+# (its root is ours, read-only; its TMPDIR is a tmpfs in /run).
 cat >"$results/env" <<ENV
 SETLASTPID_BUILD_DIR='$build_dir'
 SETLASTPID_SRC_DIR='$(cd "$here/../.." && pwd)'
