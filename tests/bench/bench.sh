@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make bench: setlastpid against what users do today, as whole processes
 # side by side in one hyperfine run per case: medians and ratios, and the
-# peak RSS of each. Needs root, hyperfine and a C compiler.
+# peak RSS of each. Needs root, hyperfine, GNU time and a C compiler.
 set -euo pipefail
 
 setlastpid=${SETLASTPID:-setlastpid}
 here=$(cd "$(dirname "$0")" && pwd)
 runs=${BENCH_RUNS:-100}
 [ "$(id -u)" = 0 ] || { echo "bench.sh: run as root: it creates pid namespaces" >&2; exit 77; }
-command -v hyperfine >/dev/null || { echo "bench.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
+command -v hyperfine >/dev/null && [ -x /usr/bin/time ] ||
+	{ echo "bench.sh: needs hyperfine and GNU time (apt-get install hyperfine time)" >&2; exit 1; }
 
 work=$(mktemp -d)
 nests=()
@@ -44,11 +45,10 @@ holders() {
 	done
 }
 
-# peak_rss COMMAND...: the largest resident set of COMMAND's processes, KiB
+# peak_rss COMMAND...: the peak resident set of COMMAND, KiB, by GNU
+# time (an upper bound: it counts time's own forked copy before the exec)
 peak_rss() {
-	python3 -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], check=True)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
 }
 
 # compare NAME COMMAND...: one hyperfine run of several commands; prints
