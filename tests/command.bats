@@ -11,9 +11,6 @@ setup() {
 	requires root
 }
 
-# As COMMAND: print its own pids, innermost first, as it sees them itself.
-OWN_PIDS=(awk '/^NSpid:/ { for (i = NF; i > 1; i--) printf "%s%s", $i, (i > 2 ? " " : "\n") }' /proc/self/status)
-
 @test "COMMAND is the next process: it runs with VECTOR + 1 at every level" {
 	nest_create 3
 	run -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,50,7 -- "${OWN_PIDS[@]}"

@@ -14,6 +14,10 @@ kernel_has_ioctl() {
 	[ "${SETLASTPID_KERNEL_IOCTL:-no}" = yes ]
 }
 
+# As COMMAND: print its own pids, innermost first, as it sees them itself.
+# shellcheck disable=SC2034 # used by the suites
+OWN_PIDS=(awk '/^NSpid:/ { for (i = NF; i > 1; i--) printf "%s%s", $i, (i > 2 ? " " : "\n") }' /proc/self/status)
+
 # requires WHAT...: skip the test, saying why, unless each WHAT holds.
 requires() {
 	local what

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154 # OWN_PIDS comes from helpers.bash
 # The race between setting the counters and creating COMMAND: a namespace
 # where something keeps forking, and restorers running side by side. The
 # counts go to the TAP stream as comments.
@@ -9,8 +10,6 @@ load helpers
 setup() {
 	requires root
 }
-
-OWN_PIDS=(awk '/^NSpid:/ { for (i = NF; i > 1; i--) printf "%s%s", $i, (i > 2 ? " " : "\n") }' /proc/self/status)
 
 # Keep creating processes in the nest until teardown.
 start_noise() {
