@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -81,15 +82,18 @@ void resolve_levels_or_exit(struct levels *levels, int fd, const char *path,
 
 static int read_pid_max(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
-	int pid_max = -1;
+	char text[16];
+	ssize_t len;
+	int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
 
-	if (!f)
+	if (fd < 0)
 		fail_errno(errno, "cannot open /proc/sys/kernel/pid_max");
-	if (fscanf(f, "%d", &pid_max) != 1)
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len <= 0)
 		fail(EXIT_SYSTEM, "cannot read /proc/sys/kernel/pid_max");
-	fclose(f);
-	return pid_max;
+	text[len] = '\0';
+	return atoi(text);
 }
 
 void check_range_or_exit(const struct pid_vector *vec, bool exact)
@@ -106,6 +110,11 @@ void check_range_or_exit(const struct pid_vector *vec, bool exact)
 			     i + 1, vec->pid[i], exact ? "pid_max - 2, as --exact creates VECTOR + 1"
 						       : "pid_max",
 			     most, most);
+}
+
+bool levels_are_one_write(const struct levels *levels)
+{
+	return levels->nr == 1 && levels->level[0].is_callers;
 }
 
 const char *level_name(const struct levels *levels, unsigned int i)
@@ -140,27 +149,88 @@ static enum cap_need need_for(const struct levels *levels, unsigned int i,
 	return NEED_CHECKPOINT_RESTORE;
 }
 
-void check_permission_or_exit(const struct levels *levels, const struct plan *plan)
+/* The kernel's rule for level i walked in userspace: what it needs, or exit 77. */
+static enum cap_need check_owner_or_exit(const struct levels *levels, unsigned int i,
+					 const struct plan *plan)
+{
+	enum cap_need need = need_for(levels, i, plan);
+	int owner = ns_owner(levels->level[i].fd);
+
+	if (owner < 0 && errno != EPERM)
+		fail_errno(errno, "cannot find the user namespace owning level %u of %s", i,
+			   levels->path);
+	if (owner < 0 || !caller_may(owner, need))
+		fail_denied(levels, i, owner, need);
+	close(owner);
+	return need;
+}
+
+/* Every level by the rule, to name the level and what the caller lacks. */
+static void check_owners_or_exit(const struct levels *levels, const struct plan *plan)
 {
 	bool entering = false;
 	unsigned int i;
 
-	for (i = 0; i < levels->nr; i++) {
-		enum cap_need need = need_for(levels, i, plan);
-		int owner = ns_owner(levels->level[i].fd);
-
-		if (owner < 0 && errno != EPERM)
-			fail_errno(errno, "cannot find the user namespace owning level %u of %s",
-				   i, levels->path);
-		if (owner < 0 || !caller_may(owner, need))
-			fail_denied(levels, i, owner, need);
-		close(owner);
-		entering |= need == NEED_SYS_ADMIN;
-	}
+	for (i = 0; i < levels->nr; i++)
+		entering |= check_owner_or_exit(levels, i, plan) == NEED_SYS_ADMIN;
 	/* setns() asks for CAP_SYS_ADMIN in the caller's own user namespace too. */
 	if (entering && !caller_may_here(NEED_SYS_ADMIN))
 		fail(EXIT_DENIED,
 		     "not permitted to enter the pid namespaces of %s: that needs CAP_SYS_ADMIN "
 		     "in your own user namespace",
 		     levels->path);
+}
+
+static __attribute__((noreturn)) void fail_enter(const struct levels *levels, unsigned int i,
+						 const struct plan *plan, int errnum)
+{
+	switch (errnum) {
+	case EPERM:
+		check_owners_or_exit(levels, plan);
+		fail(EXIT_DENIED, "not permitted to enter level %u (%s) of %s: %s", i,
+		     level_name(levels, i), levels->path, strerror(errnum));
+	case EINVAL:
+		fail(EXIT_MISFIT,
+		     "level %u (%s) of %s is not your own pid namespace or below it: "
+		     "run setlastpid from a namespace that contains it",
+		     i, level_name(levels, i), levels->path);
+	default:
+		fail_errno(errnum, "cannot enter level %u (%s) of %s", i, level_name(levels, i),
+			   levels->path);
+	}
+}
+
+/*
+ * The sysctl method asks the kernel itself, before anything is written:
+ * setns() into every level a helper is to be born in is exactly the
+ * check the helpers' creation will face (and writing needs less), and
+ * it changes nothing anyone sees, only where the tool's next child
+ * would be born. The caller's own level it writes itself.
+ */
+static void check_entry_or_exit(const struct levels *levels, const struct plan *plan)
+{
+	unsigned int i;
+
+	for (i = 0; i < levels->nr; i++) {
+		if (levels->level[i].is_callers)
+			continue;
+		if (setns(levels->level[i].fd, CLONE_NEWPID) < 0)
+			fail_enter(levels, i, plan, errno);
+	}
+	/* One level alone needs no check: the kernel takes the write or not. */
+	if (levels->nr > 1 && levels->level[levels->nr - 1].is_callers)
+		check_owner_or_exit(levels, levels->nr - 1, plan);
+}
+
+void check_permission_or_exit(const struct levels *levels, const struct plan *plan)
+{
+	if (plan->helpers)
+		check_entry_or_exit(levels, plan);
+	else
+		check_owners_or_exit(levels, plan);
+}
+
+void explain_denial_or_exit(const struct levels *levels, const struct plan *plan)
+{
+	check_owners_or_exit(levels, plan);
 }

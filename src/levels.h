@@ -46,8 +46,21 @@ struct plan {
 	bool set_tid;		/* clone3() set_tid instead of writing the counters */
 };
 
-/* Exit 77 naming the first level the caller may not do plan to. */
+/*
+ * Exit 77 naming the first level the caller may not do plan to. With
+ * helpers, by entering every level they are to be born in (setns()
+ * changes nothing visible): the kernel's own check, made in advance.
+ */
 void check_permission_or_exit(const struct levels *levels, const struct plan *plan);
+
+/* After a refusal: exit 77 naming the level and the capability, if known. */
+void explain_denial_or_exit(const struct levels *levels, const struct plan *plan);
+
+/*
+ * The caller's own level alone: the sysctl method writes it directly, a
+ * single write, which the kernel checks whole.
+ */
+bool levels_are_one_write(const struct levels *levels);
 
 /* "pid:[4026531836]" for a level, in a static buffer. */
 const char *level_name(const struct levels *levels, unsigned int i);

@@ -8,8 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -17,6 +15,7 @@
 
 #include "diag.h"
 #include "methods.h"
+#include "rawsys.h"
 
 #define NS_LAST_PID "/proc/sys/kernel/ns_last_pid"
 
@@ -32,123 +31,185 @@ int lock_ns_last_pid_or_exit(void)
 	return fd;
 }
 
-/* What a helper does, in memory it shares with the tool (CLONE_VM). */
+/* One level's write, in memory the helper shares with the tool (CLONE_VM). */
 struct job {
+	bool wanted;		/* this level is to be written */
 	int sysctl_fd;		/* ns_last_pid, opened once by the tool */
 	char text[16];		/* the value to write */
-	char old[16];		/* the value it replaced, to undo with */
-	bool save_old;
+	size_t len;
+	bool save_old;		/* read the value first, to undo with */
+	char old[16];		/* the value it replaced */
+	pid_t helper;		/* the helper running it; 0 for none or reaped */
+	bool written;
 	const char *call;	/* what failed, if anything */
 	int errnum;
 };
 
+static struct job job_to_write(int sysctl_fd, const char *text, size_t len, bool save_old)
+{
+	struct job job = { .wanted = true, .sysctl_fd = sysctl_fd, .save_old = save_old };
+
+	job.len = len < sizeof(job.text) ? len : sizeof(job.text) - 1;
+	memcpy(job.text, text, job.len);
+	return job;
+}
+
+/* A pid in decimal, as ns_last_pid takes it: its length. No stdio here. */
+static size_t format_pid(char *buf, pid_t pid)
+{
+	char digits[16];
+	size_t n = 0, len;
+
+	do {
+		digits[n++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	for (len = 0; n > 0; len++)
+		buf[len] = digits[--n];
+	return len;
+}
+
+static int job_failed(struct job *job, const char *call, int errnum)
+{
+	job->call = call;
+	job->errnum = errnum;
+	return -1;
+}
+
 /*
- * The helper: the tool is suspended (CLONE_VFORK) until it exits, so it
- * may use the tool's memory, and one stack serves every helper. pread
- * and pwrite at 0: the shared file offset never matters.
+ * A helper's whole life; the tool runs it too for its own level. No
+ * libc call that could set errno: see rawsys.h. pread and pwrite at 0,
+ * so the shared file offset never matters.
  */
 static int run_job(void *arg)
 {
 	struct job *job = arg;
-	ssize_t len;
+	long ret;
 
 	if (job->save_old) {
-		len = pread(job->sysctl_fd, job->old, sizeof(job->old) - 1, 0);
-		if (len <= 0) {
-			job->call = "read";
-			job->errnum = len < 0 ? errno : EIO;
-			return 0;
-		}
-		job->old[len] = '\0';
+		ret = helper_pread(job->sysctl_fd, job->old, sizeof(job->old) - 1);
+		if (ret <= 0)
+			return job_failed(job, "read", ret < 0 ? (int)-ret : EIO);
+		job->old[ret] = '\0';
 	}
-	if (pwrite(job->sysctl_fd, job->text, strlen(job->text), 0) < 0) {
-		job->call = "write";
-		job->errnum = errno;
-	}
+	ret = helper_pwrite(job->sysctl_fd, job->text, job->len);
+	if (ret < 0)
+		return job_failed(job, "write", (int)-ret);
+	job->written = true;
 	return 0;
 }
 
-static char helper_stack[16384] __attribute__((aligned(64)));
+/*
+ * The cheapest task there is: it shares the tool's memory, files,
+ * filesystem context and signal handlers, so creating it copies almost
+ * nothing, and it signals nobody when it exits (waited for by __WCLONE).
+ * Each level has its own small stack, as helpers may run side by side.
+ */
+#define HELPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_SYSVSEM | CLONE_IO)
+#define HELPER_STACK 2048
+static char helper_stacks[VECTOR_MAX][HELPER_STACK] __attribute__((aligned(64)));
 
-static int wait_helper(pid_t pid)
+static void reap_helper(struct job *job)
 {
 	int status;
 
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	if (!job->helper)
+		return;
+	while (waitpid(job->helper, &status, __WCLONE) < 0)
+		if (errno != EINTR) {
+			if (!job->call)
+				job_failed(job, "waitpid", errno);
+			break;
+		}
+	job->helper = 0;
+}
+
+/* setns() moves only the tool's future children into the level. */
+static int start_helper(const struct level *level, struct job *job, char *stack)
+{
+	if (setns(level->fd, CLONE_NEWPID) < 0)
+		return job_failed(job, "setns", errno);
+	job->helper = clone(run_job, stack + HELPER_STACK, HELPER_FLAGS, job);
+	if (job->helper < 0) {
+		job->helper = 0;
+		return job_failed(job, "clone", errno);
+	}
+	if (!HELPERS_MAY_OVERLAP)
+		reap_helper(job);
 	return 0;
 }
 
-/* Run job as a task of level's pid namespace: the only way to reach it. */
-static int run_job_in(const struct level *level, struct job *job)
+/*
+ * Run the wanted jobs, one per level, creating helpers innermost first.
+ * Creating the helper of level i takes a pid in level i and every level
+ * above, and nothing created later touches level i: so helper i may
+ * write as soon as it exists, while the tool creates the next one. The
+ * caller's own level, the outermost, is written once all exist.
+ */
+static void run_jobs(const struct levels *levels, struct job *jobs)
 {
-	pid_t pid;
-
-	job->call = NULL;
-	job->errnum = 0;
-	if (level->is_callers) {
-		run_job(job);
-		return job->call ? -1 : 0;
-	}
-	/* setns() moves only the tool's future children into the level. */
-	if (setns(level->fd, CLONE_NEWPID) < 0) {
-		job->call = "setns";
-		job->errnum = errno;
-		return -1;
-	}
-	pid = clone(run_job, helper_stack + sizeof(helper_stack),
-		    CLONE_VM | CLONE_VFORK | SIGCHLD, job);
-	if (pid < 0 || wait_helper(pid) < 0) {
-		job->call = pid < 0 ? "clone" : "waitpid";
-		job->errnum = errno;
-		return -1;
-	}
-	return job->call ? -1 : 0;
-}
-
-/* Write back levels[0..count-1] as they were, innermost first again. */
-static bool undo(const struct levels *levels, struct job *jobs, unsigned int count)
-{
-	bool undone = true;
 	unsigned int i;
 
-	for (i = 0; i < count; i++) {
-		memcpy(jobs[i].text, jobs[i].old, sizeof(jobs[i].text));
-		jobs[i].save_old = false;
-		if (run_job_in(&levels->level[i], &jobs[i]) < 0)
-			undone = false;
+	for (i = 0; i < levels->nr; i++) {
+		if (!jobs[i].wanted)
+			continue;
+		if (levels->level[i].is_callers)
+			run_job(&jobs[i]);
+		else if (start_helper(&levels->level[i], &jobs[i], helper_stacks[i]) < 0)
+			break;
 	}
-	return undone;
+	for (i = 0; i < levels->nr; i++)
+		reap_helper(&jobs[i]);
+}
+
+static int first_failure(const struct levels *levels, const struct job *jobs)
+{
+	unsigned int i;
+
+	for (i = 0; i < levels->nr; i++)
+		if (jobs[i].call)
+			return (int)i;
+	return -1;
+}
+
+/* Write back the levels written, as they were. */
+static bool undo(const struct levels *levels, const struct job *jobs)
+{
+	struct job back[VECTOR_MAX];
+	unsigned int i;
+
+	for (i = 0; i < levels->nr; i++)
+		back[i] = jobs[i].written ? job_to_write(jobs[i].sysctl_fd, jobs[i].old,
+							 strlen(jobs[i].old), false)
+					  : (struct job){ .wanted = false };
+	run_jobs(levels, back);
+	return first_failure(levels, back) < 0;
 }
 
 int set_by_sysctl(const struct levels *levels, const struct pid_vector *vec,
 		  struct sysctl_failure *failure)
 {
 	struct job jobs[VECTOR_MAX];
+	char text[16];
 	unsigned int i;
-	int fd;
+	int fd, failed;
 
 	fd = open(NS_LAST_PID, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		*failure = (struct sysctl_failure){ "open", 0, errno, true };
 		return -1;
 	}
-	/* An inherited SIG_IGN would reap the helpers before waitpid(). */
-	signal(SIGCHLD, SIG_DFL);
 	for (i = 0; i < vec->nr; i++) {
-		/* Only a level written before a failure is undone: not the last. */
-		jobs[i] = (struct job){ .sysctl_fd = fd, .save_old = i + 1 < vec->nr };
-		snprintf(jobs[i].text, sizeof(jobs[i].text), "%d", vec->pid[i]);
+		/* One write alone needs no undo: the kernel takes it or not. */
+		jobs[i] = job_to_write(fd, text, format_pid(text, vec->pid[i]), vec->nr > 1);
 	}
-	for (i = 0; i < vec->nr; i++) {
-		if (run_job_in(&levels->level[i], &jobs[i]) == 0)
-			continue;
-		*failure = (struct sysctl_failure){ jobs[i].call, i, jobs[i].errnum, false };
-		failure->undone = undo(levels, jobs, i);
-		close(fd);
-		return -1;
+	run_jobs(levels, jobs);
+	failed = first_failure(levels, jobs);
+	if (failed >= 0) {
+		*failure = (struct sysctl_failure){ jobs[failed].call, (unsigned int)failed,
+						    jobs[failed].errnum, false };
+		failure->undone = undo(levels, jobs);
 	}
 	close(fd);
-	return 0;
+	return failed >= 0 ? -1 : 0;
 }

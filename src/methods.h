@@ -23,11 +23,11 @@ struct sysctl_failure {
 };
 
 /*
- * Write vec to ns_last_pid of every level, innermost first, each from a
- * short-lived helper created in that level (the caller's own level it
- * writes itself). Creating a helper takes a pid in its level and every
- * level above, so going inward-out leaves every level written untouched.
- * On failure, write back the levels already written and return -1.
+ * Write vec to ns_last_pid of every level, each from a short-lived helper
+ * created in that level (the caller's own level it writes itself). The
+ * helpers are created innermost first, as creating one takes a pid in
+ * its level and every level above: then every level ends exactly at its
+ * value. On failure, write back the levels already written and return -1.
  */
 int set_by_sysctl(const struct levels *levels, const struct pid_vector *vec,
 		  struct sysctl_failure *failure);

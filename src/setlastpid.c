@@ -23,15 +23,27 @@ static void report_levels(const struct levels *levels, const struct pid_vector *
 		       level_name(levels, i), vec->pid[i], method);
 }
 
-/* Check --ns and the levels above it, then the caller's permission. */
-static void validate(const struct control *ctl, int fd, struct levels *levels,
-		     const struct plan *plan)
+/* Check --ns and find the levels above it. */
+static void resolve(const struct control *ctl, int fd, struct levels *levels)
 {
 	check_pid_ns_or_exit(fd, ctl->ns_path);
 	resolve_levels_or_exit(levels, fd, ctl->ns_path, ctl->vec.nr);
+}
+
+/* Check the values against pid_max, then the caller's permission. */
+static void check(const struct control *ctl, const struct levels *levels,
+		  const struct plan *plan)
+{
 	check_range_or_exit(&ctl->vec, plan->set_tid);
 	if (plan->helpers || plan->enter_target || plan->set_tid)
 		check_permission_or_exit(levels, plan);
+}
+
+static void validate(const struct control *ctl, int fd, struct levels *levels,
+		     const struct plan *plan)
+{
+	resolve(ctl, fd, levels);
+	check(ctl, levels, plan);
 }
 
 static __attribute__((noreturn)) void fail_no_ioctl(const struct control *ctl)
@@ -60,7 +72,7 @@ static __attribute__((noreturn)) void explain_ioctl_failure(const struct control
 	case EPERM:
 	case EACCES:
 		validate(ctl, fd, &levels, &plan);
-		check_permission_or_exit(&levels, &plan);
+		explain_denial_or_exit(&levels, &plan);
 		fail(EXIT_DENIED, "not permitted to set the pid namespaces of %s: %s",
 		     ctl->ns_path, strerror(errnum));
 	default:
@@ -72,8 +84,8 @@ static __attribute__((noreturn)) void explain_sysctl_failure(const struct contro
 							     const struct levels *levels,
 							     const struct sysctl_failure *failure)
 {
-	const char *after = failure->undone ? "; no level was changed"
-					    : "; levels written before it may not be restored";
+	const char *after = failure->undone ? "; the levels written were put back"
+					    : "; the levels written may not have been put back";
 
 	if (strcmp(failure->call, "open") == 0) {
 		if (failure->errnum == ENOENT)
@@ -81,6 +93,15 @@ static __attribute__((noreturn)) void explain_sysctl_failure(const struct contro
 			     "cannot open /proc/sys/kernel/ns_last_pid: the kernel lacks "
 			     "CONFIG_CHECKPOINT_RESTORE or /proc is not mounted");
 		fail_errno(failure->errnum, "cannot open /proc/sys/kernel/ns_last_pid");
+	}
+	/* A lone write was checked by the kernel alone: say what it checked. */
+	if (levels->nr == 1 && strcmp(failure->call, "write") == 0) {
+		struct plan plan = { .helpers = true };
+
+		if (failure->errnum == EINVAL)
+			check_range_or_exit(&ctl->vec, false);
+		if (failure->errnum == EPERM)
+			explain_denial_or_exit(levels, &plan);
 	}
 	fprintf(stderr, "setlastpid: cannot set level %u (%s) of %s: %s failed: %s%s\n",
 		failure->level, level_name(levels, failure->level), ctl->ns_path,
@@ -93,7 +114,14 @@ static void set_with_sysctl(const struct control *ctl, int fd, struct levels *le
 	struct plan plan = { .helpers = true, .enter_target = ctl->command != NULL };
 	struct sysctl_failure failure;
 
-	validate(ctl, fd, levels, &plan);
+	resolve(ctl, fd, levels);
+	/*
+	 * The common script case, the caller's own level alone, is a single
+	 * write, and the kernel checks it whole: checking first would only
+	 * double the cost. A refusal is explained after the fact.
+	 */
+	if (!levels_are_one_write(levels))
+		check(ctl, levels, &plan);
 	if (set_by_sysctl(levels, &ctl->vec, &failure) < 0)
 		explain_sysctl_failure(ctl, levels, &failure);
 	if (ctl->verbose)

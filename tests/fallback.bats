@@ -144,6 +144,49 @@ setup() {
 	assert_unchanged
 }
 
+@test "the caller's own level alone: the kernel's refusal is explained, exit 77" {
+	local before
+	before=$(cat /proc/sys/kernel/ns_last_pid)
+	run -77 --separate-stderr capsh --drop=cap_sys_admin,cap_checkpoint_restore -- -c \
+		'exec "$0" --method=sysctl 5000' "$SETLASTPID"
+	assert_one_error_line "not permitted to set level 0 (pid:["
+	[[ $stderr == *") of /proc/self/ns/pid: it needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in user:["*"], which owns it" ]]
+	# the host's counter moves with every fork; it must not be 5000
+	[ "$(cat /proc/sys/kernel/ns_last_pid)" != 5000 ] || [ "$before" = 5000 ]
+}
+
+@test "the caller's own level alone: above pid_max, exit 65 naming the range" {
+	local max
+	max=$(pid_max)
+	run -65 --separate-stderr "$SETLASTPID" --method=sysctl "$((max + 1))"
+	assert_stderr_is "setlastpid: value 1 of VECTOR, $((max + 1)), is above pid_max ($max): give 0 to $max"
+}
+
+@test "exit 65: a level outside the caller's own pid namespace tree, before any write" {
+	nest_create 2
+	# inside the nest, the host's /proc still shows this shell's namespace
+	run -65 --separate-stderr nsenter --target "$NEST" --pid -- \
+		"$SETLASTPID" --method=sysctl --ns "/proc/$$/ns/pid" 100
+	assert_one_error_line "level 0 (pid:[$(stat -L -c %i /proc/self/ns/pid)]) of /proc/$$/ns/pid is not your own pid namespace or below it"
+}
+
+@test "a write the kernel refuses after the checks: every level written is put back" {
+	nest_create 3
+	# Linux 6.14+: a pid namespace has a pid_max of its own, lower here
+	# than the caller's, which the checks go by: level 0 will refuse 2000.
+	nsenter --target "$NEST" --pid -- sh -c 'echo 1000 >/proc/sys/kernel/pid_max' 2>/dev/null &&
+		[ "$(cat /proc/sys/kernel/pid_max)" != 1000 ] ||
+		skip "this kernel has no pid_max per pid namespace (Linux 6.14+)"
+	remember_levels
+	run -65 --separate-stderr "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 2000,500,400
+	assert_stderr_is "setlastpid: cannot set level 0 (pid:[$(stat -L -c %i "/proc/$NEST/ns/pid")]) of /proc/$NEST/ns/pid: write failed: Invalid argument; the levels written were put back"
+	# levels 1 and 2 took 500 and 400, then their old values back: each
+	# is one on for the probe, and one for each helper created at or below it
+	local -a before
+	read -r -a before <<<"$BEFORE"
+	assert_next "$NEST" "$((before[0] + 2)) $((before[1] + 3)) $((before[2] + 4))"
+}
+
 @test "exit 77: set-user-ID or file capabilities are refused, before anything else" {
 	command -v setcap >/dev/null || skip "needs setcap (libcap2-bin)"
 	local copy=$BATS_TEST_TMPDIR/setlastpid
