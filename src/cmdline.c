@@ -123,6 +123,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_NS:
 		ctl->ns_path = arg;
+		ctl->own_ns = false;
 		break;
 	case 'm':
 		ctl->method = parse_method(arg);
@@ -186,7 +187,9 @@ int parse_command_line(int argc, char **argv, struct control *ctl, unsigned int 
 {
 	static const struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
 
-	*ctl = (struct control){ .ns_path = "/proc/self/ns/pid", .method = METHOD_AUTO };
+	*ctl = (struct control){
+		.ns_path = "/proc/self/ns/pid", .own_ns = true, .method = METHOD_AUTO
+	};
 	/* getopt names us by argv[0] in "unrecognized option": one prefix for all */
 	if (argc > 0)
 		argv[0] = (char *)PACKAGE_NAME;

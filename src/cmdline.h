@@ -11,6 +11,7 @@ enum method { METHOD_AUTO, METHOD_IOCTL, METHOD_SYSCTL };
 
 struct control {
 	const char *ns_path;
+	bool own_ns;		/* no --ns: the caller's own pid namespace */
 	enum method method;
 	bool dry_run;
 	bool verbose;

@@ -186,6 +186,25 @@ static bool undo(const struct levels *levels, const struct job *jobs)
 	return first_failure(levels, back) < 0;
 }
 
+int set_own_last_pid(pid_t pid)
+{
+	char text[16];
+	size_t len = format_pid(text, pid);
+	int fd = open(NS_LAST_PID, O_WRONLY | O_CLOEXEC);
+	int errnum;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, len) < 0) {
+		errnum = errno;
+		close(fd);
+		errno = errnum;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int set_by_sysctl(const struct levels *levels, const struct pid_vector *vec,
 		  struct sysctl_failure *failure)
 {

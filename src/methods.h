@@ -4,6 +4,7 @@
 #define SETLASTPID_METHODS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "levels.h"
 #include "vector.h"
@@ -31,6 +32,12 @@ struct sysctl_failure {
  */
 int set_by_sysctl(const struct levels *levels, const struct pid_vector *vec,
 		  struct sysctl_failure *failure);
+
+/*
+ * Write pid to ns_last_pid of the caller's own pid namespace: 0, or -1
+ * with errno, and then nothing changed (the kernel checks a write whole).
+ */
+int set_own_last_pid(pid_t pid);
 
 /*
  * --lock: an exclusive flock() on /proc/sys/kernel/ns_last_pid, the

@@ -206,6 +206,21 @@ static int dry_run(const struct control *ctl, int fd)
 	return EXIT_DONE;
 }
 
+/*
+ * "setlastpid N" in a script: the caller's own level alone, one write of
+ * ns_last_pid, which the kernel checks whole (range and capability); the
+ * ioctl would do no more, and /proc/self/ns/pid is a pid namespace. So
+ * that write comes first, with nothing before it. If the kernel says no,
+ * nothing changed, and the full path checks each thing in turn to say why.
+ */
+static bool set_own_level_alone(const struct control *ctl)
+{
+	if (!ctl->own_ns || ctl->vec.nr != 1 || ctl->method == METHOD_IOCTL || ctl->command ||
+	    ctl->dry_run || ctl->exact || ctl->lock || ctl->verbose)
+		return false;
+	return set_own_last_pid(ctl->vec.pid[0]) == 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct control ctl;
@@ -215,6 +230,8 @@ int main(int argc, char **argv)
 	close_stdout_at_exit();
 	refuse_if_secure_exec();
 	parse_command_line(argc, argv, &ctl, 0);
+	if (set_own_level_alone(&ctl))
+		return EXIT_DONE;
 
 	fd = open_ns_or_exit(ctl.ns_path);
 	if (ctl.dry_run)

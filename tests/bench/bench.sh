@@ -1,16 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make bench: setlastpid against what users do today, as whole processes
-# side by side in one hyperfine run per case: medians and ratios, and the
-# peak RSS of each. Needs root, hyperfine, GNU time and a C compiler.
+# side by side: one round-robin run (sidebyside.c) of every command, so
+# that whatever drifts on the machine falls on all alike. Prints a
+# markdown table of medians, spreads and peak RSS, then the ratios the
+# goals are about. Needs root and a C compiler.
+#
+# Environment:
+#   SETLASTPID       the binary (default: setlastpid on PATH)
+#   BENCH_RUNS       runs of each command (default 200)
+#   BENCH_METHODS    methods to time at each depth (default: sysctl;
+#                    "ioctl sysctl" on a kernel with NS_SET_LAST_PID_VEC)
+#   BENCH_BASELINES  "no" to leave out the nsenter loops and the one-level
+#                    floors (they are slow under emulation)
 set -euo pipefail
 
 setlastpid=${SETLASTPID:-setlastpid}
 here=$(cd "$(dirname "$0")" && pwd)
-runs=${BENCH_RUNS:-100}
+runs=${BENCH_RUNS:-200}
+methods=${BENCH_METHODS:-sysctl}
+baselines=${BENCH_BASELINES:-yes}
+depths=(1 8 32)
 [ "$(id -u)" = 0 ] || { echo "bench.sh: run as root: it creates pid namespaces" >&2; exit 77; }
-command -v hyperfine >/dev/null && [ -x /usr/bin/time ] ||
-	{ echo "bench.sh: needs hyperfine and GNU time (apt-get install hyperfine time)" >&2; exit 1; }
 
 work=$(mktemp -d)
 nests=()
@@ -22,6 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+${CC:-cc} -O2 -o "$work/sidebyside" "$here/sidebyside.c"
 ${CC:-cc} -O2 -o "$work/write-last-pid" "$here/write-last-pid.c"
 
 # nest DEPTH: a nest like the tests', its innermost process's pid on stdout
@@ -45,43 +57,74 @@ holders() {
 	done
 }
 
-# peak_rss COMMAND...: the peak resident set of COMMAND, KiB, by GNU
-# time (an upper bound: it counts time's own forked copy before the exec)
-peak_rss() {
-	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
+# nsenter_loop PID DEPTH VALUES...: what an admin does today, as a script
+nsenter_loop() {
+	local pid=$1 depth=$2 holder
+	shift 2
+	echo '#!/bin/sh'
+	for holder in $(holders "$pid" "$depth"); do
+		echo "nsenter --target $holder --pid -- sh -c 'echo $1 > /proc/sys/kernel/ns_last_pid'"
+		shift
+	done
 }
 
-# compare NAME COMMAND...: one hyperfine run of several commands; prints
-# a table row per command, median and ratio to the first
-compare() {
-	local name=$1
+names=()
+commands=()
+# add NAME COMMAND...: one more command for the run
+add() {
+	names+=(-n "$1")
 	shift
-	hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/$name.json" "$@" >/dev/null 2>&1
-	python3 - "$work/$name.json" "$name" <<'PY'
-import json, sys
-results = json.load(open(sys.argv[1]))["results"]
-base = results[0]["median"]
-for r in results:
-    print(f"| {sys.argv[2]} | `{r['command'][:70]}` | {r['median'] * 1e3:.3f} ms | {r['median'] / base:.2f}x |")
-PY
+	[ ${#commands[@]} = 0 ] || commands+=(::)
+	commands+=("$@")
 }
 
-echo "| case | command | median | vs first |"
-echo "|---|---|---|---|"
-for depth in 1 8 32; do
-	pid=$(nest "$depth")
-	vector=$(seq -s, 100 10 $((100 + 10 * (depth - 1))))
-	loop=$work/nsenter-loop-$depth.sh
-	{
-		echo '#!/bin/sh'
-		i=0
-		for holder in $(holders "$pid" "$depth"); do
-			echo "nsenter --target $holder --pid -- sh -c 'echo $((100 + 10 * i)) > /proc/sys/kernel/ns_last_pid'"
-			i=$((i + 1))
-		done
-	} >"$loop"
-	compare "depth $depth" "$setlastpid --method=sysctl --ns /proc/$pid/ns/pid $vector" "sh $loop"
-	echo "| depth $depth | peak RSS of setlastpid | $(peak_rss "$setlastpid" --method=sysctl --ns "/proc/$pid/ns/pid" "$vector") KiB | |"
+declare -A nest_of
+for depth in "${depths[@]}"; do
+	nest_of[$depth]=$(nest "$depth")
 done
-compare "own namespace, 1 level" "$work/write-last-pid 5000" "$setlastpid 5000" \
-	"sh -c 'echo 5000 > /proc/sys/kernel/ns_last_pid'"
+for method in $methods; do
+	for depth in "${depths[@]}"; do
+		add "$method, depth $depth" "$setlastpid" --method="$method" --ns "/proc/${nest_of[$depth]}/ns/pid" \
+			"$(seq -s, 100 10 $((100 + 10 * (depth - 1))))"
+	done
+done
+if [ "$baselines" = yes ]; then
+	for depth in "${depths[@]}"; do
+		# shellcheck disable=SC2046 # one word per value
+		nsenter_loop "${nest_of[$depth]}" "$depth" $(seq 100 10 $((100 + 10 * (depth - 1)))) \
+			>"$work/nsenter-loop-$depth.sh"
+		add "nsenter loop, depth $depth" sh "$work/nsenter-loop-$depth.sh"
+	done
+	add "bare C floor, own level" "$work/write-last-pid" 5000
+	add "setlastpid, own level" "$setlastpid" 5000
+	add "sh -c echo, own level" sh -c 'echo 5000 > /proc/sys/kernel/ns_last_pid'
+fi
+
+"$work/sidebyside" -r "$runs" -w 5 "${names[@]}" "${commands[@]}" >"$work/results"
+
+echo "| command | median | p10 - p90 | peak RSS |"
+echo "|---|---|---|---|"
+awk -F'\t' '!/^#/ { printf "| %s | %.3f ms | %.3f - %.3f ms | %d KiB |\n", $1, $2 / 1000, $4 / 1000, $5 / 1000, $6 }' \
+	"$work/results"
+echo
+
+# goal NAME A B OP LIMIT: the ratio of A's median to B's, against a goal
+goal() {
+	awk -F'\t' -v what="$1" -v a="$2" -v b="$3" -v op="$4" -v limit="$5" '
+		$1 == a { x = $2 } $1 == b { y = $2 }
+		END {
+			if (!x || !y) exit
+			r = x / y
+			met = op == "<=" ? r <= limit : r >= limit
+			printf "- %s: %.2fx (goal %s %sx): %s\n", what, r, op, limit, met ? "met" : "NOT met"
+		}' "$work/results"
+}
+echo "Ratios of medians, from the same run:"
+goal "nsenter loop / sysctl fallback, depth 32" "nsenter loop, depth 32" "sysctl, depth 32" ">=" 30
+goal "sysctl fallback, depth 32 / depth 1" "sysctl, depth 32" "sysctl, depth 1" "<=" 2.5
+goal "ioctl, depth 32 / depth 1" "ioctl, depth 32" "ioctl, depth 1" "<=" 1.10
+goal "setlastpid / bare C floor, own level" "setlastpid, own level" "bare C floor, own level" "<=" 1.05
+awk -F'\t' '!/^#/ && $1 !~ /nsenter|bare C|sh -c/ && $6 > rss { rss = $6 }
+	END { printf "- peak RSS of setlastpid, any case: %d KiB (goal < 2048 KiB): %s\n", rss, rss < 2048 ? "met" : "NOT met" }' \
+	"$work/results"
+echo "- (peak RSS as wait4() tells it: the larger of the process's own and the driver's, $(awk -F'\t' '/^#driver-rss/ { print $2 }' "$work/results") KiB)"

@@ -9,6 +9,9 @@
  *
  * Output, one line per command, tab-separated:
  *   NAME  median-us  ratio-to-first  p10-us  p90-us  max-rss-KiB
+ * then "#driver-rss  KiB": the driver's own peak. A command's peak RSS
+ * as wait4() tells it is the larger of its own and that (posix_spawn
+ * execs from the driver's memory, whose high-water mark carries over).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -133,6 +136,12 @@ int main(int argc, char **argv)
 		       quantile(cmds[i].us, runs, 0.1), quantile(cmds[i].us, runs, 0.9),
 		       cmds[i].max_rss_kib);
 		free(cmds[i].us);
+	}
+	{
+		struct rusage self;
+
+		getrusage(RUSAGE_SELF, &self);
+		printf("#driver-rss\t%ld\n", self.ru_maxrss);
 	}
 	return 0;
 }
