@@ -95,9 +95,10 @@ if [ "$baselines" = yes ]; then
 			>"$work/nsenter-loop-$depth.sh"
 		add "nsenter loop, depth $depth" sh "$work/nsenter-loop-$depth.sh"
 	done
-	add "bare C floor, own level" "$work/write-last-pid" 5000
-	add "setlastpid, own level" "$setlastpid" 5000
-	add "sh -c echo, own level" sh -c 'echo 5000 > /proc/sys/kernel/ns_last_pid'
+	own=$(($(cat /proc/sys/kernel/pid_max) / 2))
+	add "bare C floor, own level" "$work/write-last-pid" "$own"
+	add "setlastpid, own level" "$setlastpid" "$own"
+	add "sh -c echo, own level" sh -c "echo $own > /proc/sys/kernel/ns_last_pid"
 fi
 
 "$work/sidebyside" -r "$runs" -w 5 "${names[@]}" "${commands[@]}" >"$work/results"

@@ -8,6 +8,8 @@
 # Usage: run-vm.sh KERNEL_DIR BUILD_DIR
 #   KERNEL_DIR  what build-kernel.sh printed
 #   BUILD_DIR   the configured and built setlastpid tree (abs_top_builddir)
+# With SETLASTPID_VM_RUN=bench, the guest runs tests/bench/bench.sh with
+# the ioctl and the fallback side by side instead, and this prints its table.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +36,8 @@ cat >"$results/env" <<ENV
 SETLASTPID_BUILD_DIR='$build_dir'
 SETLASTPID_SRC_DIR='$(cd "$here/../.." && pwd)'
 SETLASTPID_SELFTEST=/run/results/$(basename "$selftest")
+SETLASTPID_GUEST_RUN='${SETLASTPID_VM_RUN:-tests}'
+BENCH_RUNS='${BENCH_RUNS:-30}'
 ENV
 
 # -M pc with TCG: /dev/kvm here cannot boot this kernel. The guest finishes
@@ -52,6 +56,12 @@ if [ ! -f "$results/status" ]; then
 	tail -n 40 "$results/console.log" >&2 || true
 	cat "$results/qemu.log" >&2 || true
 	exit 1
+fi
+if [ -f "$results/bench.md" ]; then
+	cat "$results/bench.md"
+	echo "# guest kernel: $(cat "$results/uname")"
+	[ "$(cat "$results/status")" = 0 ] || die "the benchmark failed in the guest"
+	exit 0
 fi
 for tap in "$results"/*.tap; do
 	echo "# guest: $(basename "$tap" .tap)"
