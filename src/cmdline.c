@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The command line: argp options, VECTOR and COMMAND, into one control struct. */
 #include <argp.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,24 +98,42 @@ static const char *quote_short(const char *text)
 	return buf;
 }
 
-static enum method parse_method(const char *name)
+/*
+ * A usage error found while argp parses. It is told once argp_parse()
+ * has returned: argp's storage is freed by then, and the fuzzer, whose
+ * fail() jumps back instead of exiting, leaks nothing.
+ */
+static char usage_message[512];
+
+static error_t __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
-	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
-		if (strcmp(name, method_names[i]) == 0)
-			return (enum method)i;
-	fail(EXIT_USAGE, "invalid --method '%s': give auto, ioctl or sysctl",
-	     quote_short(name));
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(usage_message, sizeof(usage_message), fmt, ap);
+	va_end(ap);
+	return EINVAL;
 }
 
-static void parse_vector_or_exit(const char *text, struct pid_vector *vec)
+static error_t parse_method(const char *name, enum method *method)
+{
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
+		if (strcmp(name, method_names[i]) == 0) {
+			*method = (enum method)i;
+			return 0;
+		}
+	return usage_error("invalid --method '%s': give auto, ioctl or sysctl", quote_short(name));
+}
+
+static error_t parse_vector(const char *text, struct pid_vector *vec)
 {
 	char why[128];
 
 	if (vector_parse(text, vec, why, sizeof(why)) < 0)
-		fail(EXIT_USAGE,
-		     "invalid VECTOR '%s': %s (give decimal pids separated by commas, "
-		     "innermost first, e.g. 100,50,7)",
-		     quote_short(text), why);
+		return usage_error("invalid VECTOR '%s': %s (give decimal pids separated by "
+				   "commas, innermost first, e.g. 100,50,7)",
+				   quote_short(text), why);
+	return 0;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -126,8 +146,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		ctl->own_ns = false;
 		break;
 	case 'm':
-		ctl->method = parse_method(arg);
-		break;
+		return parse_method(arg, &ctl->method);
 	case 'n':
 		ctl->dry_run = true;
 		break;
@@ -156,22 +175,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->name = PACKAGE_NAME;
 		break;
 	case ARGP_KEY_ARG:
-		if (state->arg_num == 0) {
-			parse_vector_or_exit(arg, &ctl->vec);
-			break;
-		}
+		if (state->arg_num == 0)
+			return parse_vector(arg, &ctl->vec);
 		/* The rest is COMMAND and its arguments, options or not. */
 		ctl->command = &state->argv[state->next - 1];
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
 		if (ctl->exact && !ctl->command)
-			fail(EXIT_USAGE, "--exact creates a process: give it, "
-					 "as in setlastpid --exact VECTOR -- COMMAND");
+			return usage_error("--exact creates a process: give it, "
+					   "as in setlastpid --exact VECTOR -- COMMAND");
 		break;
 	case ARGP_KEY_NO_ARGS:
-		fail(EXIT_USAGE, "missing VECTOR: give the last pids, innermost first, "
-				 "e.g. setlastpid 100,50,7");
+		return usage_error("missing VECTOR: give the last pids, innermost first, "
+				   "e.g. setlastpid 100,50,7");
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -186,6 +203,7 @@ const char *method_name(enum method method)
 int parse_command_line(int argc, char **argv, struct control *ctl, unsigned int argp_flags)
 {
 	static const struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
+	error_t err;
 
 	*ctl = (struct control){
 		.ns_path = "/proc/self/ns/pid", .own_ns = true, .method = METHOD_AUTO
@@ -194,5 +212,9 @@ int parse_command_line(int argc, char **argv, struct control *ctl, unsigned int 
 	if (argc > 0)
 		argv[0] = (char *)PACKAGE_NAME;
 	argp_err_exit_status = EXIT_USAGE;
-	return argp_parse(&argp, argc, argv, argp_flags | ARGP_NO_HELP, NULL, ctl);
+	usage_message[0] = '\0';
+	err = argp_parse(&argp, argc, argv, argp_flags | ARGP_NO_HELP, NULL, ctl);
+	if (usage_message[0])
+		fail(EXIT_USAGE, "%s", usage_message);
+	return err;
 }

@@ -36,14 +36,36 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
+/* A signal the caller ignores (nohup) stays ignored, here and in COMMAND. */
 static void forward_signals(void)
 {
 	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_handler = forward_signal };
+	struct sigaction sa = { .sa_handler = forward_signal }, old;
 
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigaction(signals[i], &sa, NULL);
+		if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(signals[i], &sa, NULL);
+}
+
+/*
+ * An inherited SIG_IGN for SIGCHLD would have the kernel reap COMMAND
+ * before the tool could wait for it: the default here, and COMMAND gets
+ * back what the caller gave (restore_sigchld() before exec).
+ */
+static struct sigaction callers_sigchld;
+
+static void default_sigchld(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &callers_sigchld);
+}
+
+static void restore_sigchld(void)
+{
+	sigaction(SIGCHLD, &callers_sigchld, NULL);
 }
 
 /* The pids of this process, innermost first, from NSpid; -1 if unknown. */
@@ -188,6 +210,7 @@ int run_command(const struct levels *levels, const struct command *cmd)
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		fail_errno(errno, "cannot make a pipe for COMMAND");
 	forward_signals();
+	default_sigchld();
 	/* --verbose lines go out now, not again from the child or after COMMAND's. */
 	fflush(stdout);
 
@@ -196,6 +219,7 @@ int run_command(const struct levels *levels, const struct command *cmd)
 		close(pipefd[0]);
 		if (!cmd->exact)
 			check_pids_or_report(cmd->vec, pipefd[1]);
+		restore_sigchld();
 		exec_or_report(cmd->argv, pipefd[1]);
 	}
 	if (pid < 0) {

@@ -45,7 +45,8 @@ setup() {
 	local sig number pid
 	for sig in INT TERM HUP QUIT; do
 		number=$(kill -l "$sig")
-		"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 500 -- sleep 86399 &
+		# a background job ignores SIGINT and SIGQUIT, and so would COMMAND
+		env --default-signal=INT,QUIT "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 500 -- sleep 86399 &
 		pid=$!
 		until pgrep -f '^sleep 86399$' >/dev/null; do sleep 0.05; done
 		kill "-$sig" "$pid"
@@ -54,6 +55,18 @@ setup() {
 		[ "$status" = $((128 + number)) ] || { echo "SIG$sig: status $status" >&2; false; }
 		run ! pgrep -f '^sleep 86399$'
 	done
+}
+
+@test "ignored signals stay ignored in COMMAND; an ignored SIGCHLD does not lose it" {
+	nest_create 1
+	local expected
+	# SIGHUP (nohup) and SIGCHLD ignored by the caller, as exec passes them on
+	expected=$(bash -c 'trap "" HUP CHLD; exec awk "/^SigIgn:/ { print \$2 }" /proc/self/status')
+	run -0 bash -c 'trap "" HUP CHLD; exec "$0" --ns "$1" 700 -- awk "/^SigIgn:/ { print \$2 }" /proc/self/status' \
+		"$SETLASTPID" "/proc/$NEST/ns/pid"
+	[ "$output" = "$expected" ]
+	# and its status still comes back: the kernel did not reap it first
+	run -3 bash -c 'trap "" CHLD; exec "$0" --ns "$1" 800 -- sh -c "exit 3"' "$SETLASTPID" "/proc/$NEST/ns/pid"
 }
 
 @test "COMMAND sees no descriptor of setlastpid's" {
