@@ -117,7 +117,7 @@ goal() {
 			if (!x || !y) exit
 			r = x / y
 			met = op == "<=" ? r <= limit : r >= limit
-			printf "- %s: %.2fx (goal %s %sx): %s\n", what, r, op, limit, met ? "met" : "NOT met"
+			printf "- %s: %.3fx (goal %s %sx): %s\n", what, r, op, limit, met ? "met" : "NOT met"
 		}' "$work/results"
 }
 echo "Ratios of medians, from the same run:"
