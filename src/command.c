@@ -36,16 +36,47 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
-/* A signal the caller ignores (nohup) stays ignored, here and in COMMAND. */
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static sigset_t forwarded;	/* those the caller does not ignore */
+static sigset_t callers_mask;
+
+/*
+ * Forward the signals the caller does not ignore (one it ignores, as
+ * under nohup, stays ignored, here and in COMMAND). They stay blocked
+ * until the child's pid is known: one that comes while COMMAND is being
+ * created waits, and is then passed on, not lost.
+ */
 static void forward_signals(void)
 {
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa = { .sa_handler = forward_signal }, old;
 
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(signals[i], &sa, NULL);
+	sigemptyset(&forwarded);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		if (sigaction(forwarded_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN &&
+		    sigaction(forwarded_signals[i], &sa, NULL) == 0)
+			sigaddset(&forwarded, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &forwarded, &callers_mask);
+}
+
+/* The child's pid is known: what came meanwhile is forwarded now. */
+static void start_forwarding(pid_t pid)
+{
+	child_pid = pid;
+	sigprocmask(SIG_SETMASK, &callers_mask, NULL);
+}
+
+/*
+ * In the child, before exec: the defaults back (exec would reset the
+ * handlers anyway), then the caller's mask, so that a signal sent to the
+ * whole group while COMMAND was being created acts on it as on COMMAND.
+ */
+static void stop_forwarding_in_child(void)
+{
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		if (sigismember(&forwarded, forwarded_signals[i]))
+			signal(forwarded_signals[i], SIG_DFL);
+	sigprocmask(SIG_SETMASK, &callers_mask, NULL);
 }
 
 /*
@@ -220,6 +251,7 @@ int run_command(const struct levels *levels, const struct command *cmd)
 		if (!cmd->exact)
 			check_pids_or_report(cmd->vec, pipefd[1]);
 		restore_sigchld();
+		stop_forwarding_in_child();
 		exec_or_report(cmd->argv, pipefd[1]);
 	}
 	if (pid < 0) {
@@ -229,7 +261,7 @@ int run_command(const struct levels *levels, const struct command *cmd)
 			fail_exact(levels, cmd->vec, errnum);
 		fail_errno(errnum, "cannot create COMMAND: fork failed");
 	}
-	child_pid = pid;
+	start_forwarding(pid);
 	/* COMMAND has its pids: the next restorer may go on. */
 	if (cmd->lock_fd >= 0)
 		flock(cmd->lock_fd, LOCK_UN);

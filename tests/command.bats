@@ -65,6 +65,9 @@ setup() {
 	run -0 bash -c 'trap "" HUP CHLD; exec "$0" --ns "$1" 700 -- awk "/^SigIgn:/ { print \$2 }" /proc/self/status' \
 		"$SETLASTPID" "/proc/$NEST/ns/pid"
 	[ "$output" = "$expected" ]
+	# the signal mask is the caller's too: forwarding blocks nothing in COMMAND
+	run -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 750 -- awk '/^SigBlk:/ { print $2 }' /proc/self/status
+	[ "$output" = "$(awk '/^SigBlk:/ { print $2 }' /proc/self/status)" ]
 	# and its status still comes back: the kernel did not reap it first
 	run -3 bash -c 'trap "" CHLD; exec "$0" --ns "$1" 800 -- sh -c "exit 3"' "$SETLASTPID" "/proc/$NEST/ns/pid"
 }
