@@ -67,22 +67,9 @@ static void start_forwarding(pid_t pid)
 }
 
 /*
- * In the child, before exec: the defaults back (exec would reset the
- * handlers anyway), then the caller's mask, so that a signal sent to the
- * whole group while COMMAND was being created acts on it as on COMMAND.
- */
-static void stop_forwarding_in_child(void)
-{
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
-		if (sigismember(&forwarded, forwarded_signals[i]))
-			signal(forwarded_signals[i], SIG_DFL);
-	sigprocmask(SIG_SETMASK, &callers_mask, NULL);
-}
-
-/*
  * An inherited SIG_IGN for SIGCHLD would have the kernel reap COMMAND
  * before the tool could wait for it: the default here, and COMMAND gets
- * back what the caller gave (restore_sigchld() before exec).
+ * back what the caller gave.
  */
 static struct sigaction callers_sigchld;
 
@@ -94,9 +81,19 @@ static void default_sigchld(void)
 	sigaction(SIGCHLD, &dfl, &callers_sigchld);
 }
 
-static void restore_sigchld(void)
+/*
+ * In the child, before exec, the caller's signals back: its SIGCHLD, the
+ * defaults of those forwarded (exec would reset the handlers anyway),
+ * then its mask, so that a signal sent to the whole group while COMMAND
+ * was being created acts on it as on COMMAND.
+ */
+static void restore_callers_signals(void)
 {
 	sigaction(SIGCHLD, &callers_sigchld, NULL);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		if (sigismember(&forwarded, forwarded_signals[i]))
+			signal(forwarded_signals[i], SIG_DFL);
+	sigprocmask(SIG_SETMASK, &callers_mask, NULL);
 }
 
 /* The pids of this process, innermost first, from NSpid; -1 if unknown. */
@@ -250,8 +247,7 @@ int run_command(const struct levels *levels, const struct command *cmd)
 		close(pipefd[0]);
 		if (!cmd->exact)
 			check_pids_or_report(cmd->vec, pipefd[1]);
-		restore_sigchld();
-		stop_forwarding_in_child();
+		restore_callers_signals();
 		exec_or_report(cmd->argv, pipefd[1]);
 	}
 	if (pid < 0) {

@@ -39,32 +39,30 @@ static inline long raw_syscall4(long nr, long a, long b, long c, long d)
 	return x0;
 }
 #else
-/* Through libc, errno and all: the tool waits for each helper in turn. */
 #define HELPERS_MAY_OVERLAP 0
 #endif
 
+#if HELPERS_MAY_OVERLAP
 /* pread(fd, buf, len, 0): the length read, or -errno. */
 static inline long helper_pread(int fd, void *buf, size_t len)
 {
-#if HELPERS_MAY_OVERLAP
 	return raw_syscall4(SYS_pread64, fd, (long)buf, (long)len, 0);
-#else
-	ssize_t ret = pread(fd, buf, len, 0);
-
-	return ret < 0 ? -errno : ret;
-#endif
 }
 
 /* pwrite(fd, buf, len, 0): the length written, or -errno. */
 static inline long helper_pwrite(int fd, const void *buf, size_t len)
 {
-#if HELPERS_MAY_OVERLAP
 	return raw_syscall4(SYS_pwrite64, fd, (long)buf, (long)len, 0);
-#else
-	ssize_t ret = pwrite(fd, buf, len, 0);
-
-	return ret < 0 ? -errno : ret;
-#endif
 }
+#else
+/* Through libc, errno and all: the tool waits for each helper in turn. */
+static inline long length_or_minus_errno(ssize_t ret)
+{
+	return ret < 0 ? -errno : ret;
+}
+
+#define helper_pread(fd, buf, len) length_or_minus_errno(pread(fd, buf, len, 0))
+#define helper_pwrite(fd, buf, len) length_or_minus_errno(pwrite(fd, buf, len, 0))
+#endif
 
 #endif
