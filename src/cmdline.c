@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The command line: argp options, VECTOR and COMMAND, into one control struct. */
+#include "config.h"
+
 #include <argp.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -7,18 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "cmdline.h"
 #include "diag.h"
 
-static const char *const method_names[] = {
-	[METHOD_AUTO] = "auto",
-	[METHOD_IOCTL] = "ioctl",
-	[METHOD_SYSCTL] = "sysctl",
-};
-
 const char *argp_program_version = PACKAGE_STRING;
-const char *argp_program_bug_address = "<" PACKAGE_BUGREPORT ">";
 
 enum { OPT_NS = 0x100, OPT_LOCK, OPT_EXACT, OPT_USAGE };
 
@@ -52,7 +46,7 @@ static const struct argp_option options[] = {
 	{ 0 }
 };
 
-static const char args_doc[] = "VECTOR\nVECTOR -- COMMAND [ARG...]";
+static const char args_doc[] = "VECTOR\nVECTOR [--] COMMAND [ARG...]";
 
 static const char doc[] =
 	"Set the last pid of a pid namespace and of its ancestors, so that the "
@@ -62,27 +56,33 @@ static const char doc[] =
 	"51 in its parent and 8 in the grandparent.\n\n"
 	"With COMMAND, setlastpid then creates it as that next process, checks "
 	"that it got exactly VECTOR + 1 at every level, runs it, and exits with "
-	"its status."
+	"its status. Options come before VECTOR: everything after it is COMMAND."
 	"\v"
 	"Exit status: 0 done; 64 bad command line; 65 VECTOR does not fit the "
 	"namespace (value above pid_max, more levels than visible, not a pid "
-	"namespace); 66 --ns does not exist; 69 --method=ioctl and the kernel "
-	"lacks NS_SET_LAST_PID_VEC (or clone3 set_tid, with --exact); 71 other "
-	"system error; 75 another process took one of COMMAND's pids, nothing run; "
-	"77 not permitted. With COMMAND: its exit status, 128+N if signal N "
-	"killed it, 126 if it cannot be run, 127 if it is not found.\n\n"
+	"namespace, a pid in use with --exact); 66 --ns does not exist; 69 the "
+	"kernel lacks what the method needs (NS_SET_LAST_PID_VEC for "
+	"--method=ioctl, /proc/sys/kernel/ns_last_pid, clone3 set_tid for "
+	"--exact); 71 other system error; 75 another process took one of "
+	"COMMAND's pids, nothing run; 77 not permitted. With COMMAND: its exit "
+	"status, 128+N if signal N killed it, 126 if it cannot be run, 127 if it "
+	"is not found.\n\n"
 	"See setlastpid(8).";
+
+struct parse {
+	struct control *ctl;
+	char usage[512];	/* a usage error, told once argp_parse() returns */
+};
 
 /*
  * An argument as a one-line message may show it: cut short (VECTOR may
  * be 128 KiB long) and with control and non-ASCII bytes as \xHH.
  */
-static const char *quote_short(const char *text)
+static const char *quote_short(const char *text, char buf[4 * 40 + 4])
 {
-	static char buf[4 * 40 + 4];
 	size_t out = 0;
 
-	for (size_t in = 0; text[in] && out < sizeof(buf) - 5; in++) {
+	for (size_t in = 0; text[in] && out < 4 * 40 + 4 - 5; in++) {
 		unsigned char c = (unsigned char)text[in];
 
 		if (in == 40) {
@@ -92,7 +92,7 @@ static const char *quote_short(const char *text)
 		if (c >= 0x20 && c < 0x7f)
 			buf[out++] = (char)c;
 		else
-			out += (size_t)snprintf(buf + out, sizeof(buf) - out, "\\x%02x", c);
+			out += (size_t)snprintf(buf + out, 4 * 40 + 4 - out, "\\x%02x", c);
 	}
 	buf[out] = '\0';
 	return buf;
@@ -100,53 +100,67 @@ static const char *quote_short(const char *text)
 
 /*
  * A usage error found while argp parses. It is told once argp_parse()
- * has returned: argp's storage is freed by then, and the fuzzer, whose
- * fail() jumps back instead of exiting, leaks nothing.
+ * has returned: argp's storage is freed by then, and nothing leaks.
  */
-static char usage_message[512];
-
-static error_t __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
+static error_t __attribute__((format(printf, 2, 3))) usage_error(struct parse *parse,
+								 const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(usage_message, sizeof(usage_message), fmt, ap);
+	vsnprintf(parse->usage, sizeof(parse->usage), fmt, ap);
 	va_end(ap);
 	return EINVAL;
 }
 
-static error_t parse_method(const char *name, enum method *method)
+static error_t parse_method(struct parse *parse, const char *name)
 {
-	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
-		if (strcmp(name, method_names[i]) == 0) {
-			*method = (enum method)i;
+	char shown[4 * 40 + 4];
+
+	for (enum slp_method m = SLP_METHOD_AUTO; m <= SLP_METHOD_SYSCTL; m++)
+		if (strcmp(name, slp_method_name(m)) == 0) {
+			parse->ctl->method = m;
 			return 0;
 		}
-	return usage_error("invalid --method '%s': give auto, ioctl or sysctl", quote_short(name));
+	return usage_error(parse, "invalid --method '%s': give auto, ioctl or sysctl",
+			   quote_short(name, shown));
 }
 
-static error_t parse_vector(const char *text, struct pid_vector *vec)
+static error_t parse_vector(struct parse *parse, const char *text)
 {
-	char why[128];
+	char why[128], shown[4 * 40 + 4];
 
-	if (vector_parse(text, vec, why, sizeof(why)) < 0)
-		return usage_error("invalid VECTOR '%s': %s (give decimal pids separated by "
+	if (slp_vector_parse(text, &parse->ctl->vec, why, sizeof(why)) < 0)
+		return usage_error(parse, "invalid VECTOR '%s': %s (give decimal pids separated by "
 				   "commas, innermost first, e.g. 100,50,7)",
-				   quote_short(text), why);
+				   quote_short(text, shown), why);
 	return 0;
+}
+
+/* After VECTOR, the rest is COMMAND and its arguments, options or not; "--" may lead. */
+static void take_command(struct argp_state *state)
+{
+	struct control *ctl = ((struct parse *)state->input)->ctl;
+	int first = state->next;
+
+	if (first < state->argc && strcmp(state->argv[first], "--") == 0)
+		first++;
+	if (first < state->argc)
+		ctl->command = &state->argv[first];
+	state->next = state->argc;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-	struct control *ctl = state->input;
+	struct parse *parse = state->input;
+	struct control *ctl = parse->ctl;
 
 	switch (key) {
 	case OPT_NS:
 		ctl->ns_path = arg;
-		ctl->own_ns = false;
 		break;
 	case 'm':
-		return parse_method(arg, &ctl->method);
+		return parse_method(parse, arg);
 	case 'n':
 		ctl->dry_run = true;
 		break;
@@ -175,19 +189,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->name = PACKAGE_NAME;
 		break;
 	case ARGP_KEY_ARG:
-		if (state->arg_num == 0)
-			return parse_vector(arg, &ctl->vec);
-		/* The rest is COMMAND and its arguments, options or not. */
-		ctl->command = &state->argv[state->next - 1];
-		state->next = state->argc;
-		break;
+		/* Options end at VECTOR, as nsenter's and unshare's end at COMMAND. */
+		take_command(state);
+		return parse_vector(parse, arg);
 	case ARGP_KEY_END:
 		if (ctl->exact && !ctl->command)
-			return usage_error("--exact creates a process: give it, "
+			return usage_error(parse, "--exact creates a process: give it, "
 					   "as in setlastpid --exact VECTOR -- COMMAND");
 		break;
 	case ARGP_KEY_NO_ARGS:
-		return usage_error("missing VECTOR: give the last pids, innermost first, "
+		return usage_error(parse, "missing VECTOR: give the last pids, innermost first, "
 				   "e.g. setlastpid 100,50,7");
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -195,26 +206,35 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-const char *method_name(enum method method)
-{
-	return method_names[method];
-}
-
-int parse_command_line(int argc, char **argv, struct control *ctl, unsigned int argp_flags)
+bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int argp_flags,
+			int *status)
 {
 	static const struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
+	struct parse parse = { .ctl = ctl };
 	error_t err;
 
-	*ctl = (struct control){
-		.ns_path = "/proc/self/ns/pid", .own_ns = true, .method = METHOD_AUTO
-	};
+	*ctl = (struct control){ .method = SLP_METHOD_AUTO };
 	/* getopt names us by argv[0] in "unrecognized option": one prefix for all */
 	if (argc > 0)
 		argv[0] = (char *)PACKAGE_NAME;
 	argp_err_exit_status = EXIT_USAGE;
-	usage_message[0] = '\0';
-	err = argp_parse(&argp, argc, argv, argp_flags | ARGP_NO_HELP, NULL, ctl);
-	if (usage_message[0])
-		fail(EXIT_USAGE, "%s", usage_message);
-	return err;
+	err = argp_parse(&argp, argc, argv, argp_flags | ARGP_NO_HELP | ARGP_IN_ORDER, NULL,
+			 &parse);
+	if (parse.usage[0]) {
+		*status = complain(EXIT_USAGE, "%s", parse.usage);
+		return false;
+	}
+	/* argp's own usage errors exit 64 in it; what returns is a failure of its own */
+	if (err) {
+		*status = argp_flags & ARGP_NO_EXIT ? EXIT_USAGE
+						    : complain(EXIT_SYSTEM, "cannot parse the command "
+							       "line: %s", strerror(err));
+		return false;
+	}
+	if (ctl->vec.nr == 0) {		/* --help or --version under ARGP_NO_EXIT */
+		*status = EXIT_DONE;
+		return false;
+	}
+	*status = EXIT_DONE;
+	return true;
 }

@@ -5,31 +5,26 @@
 
 #include <stdbool.h>
 
-#include "vector.h"
-
-enum method { METHOD_AUTO, METHOD_IOCTL, METHOD_SYSCTL };
+#include "setlastpid.h"
 
 struct control {
-	const char *ns_path;
-	bool own_ns;		/* no --ns: the caller's own pid namespace */
-	enum method method;
+	const char *ns_path;	/* NULL: the caller's own pid namespace */
+	enum slp_method method;
 	bool dry_run;
 	bool verbose;
 	bool lock;
 	bool exact;
-	struct pid_vector vec;
+	struct slp_vector vec;
 	char **command;		/* NULL: only set the counters */
 };
 
-/* "auto", "ioctl", "sysctl" */
-const char *method_name(enum method method);
-
 /*
- * Fill ctl from the command line, or exit 64 with one line naming the
- * fault (--help, --usage and --version exit 0). argp_flags go to
- * argp_parse(): the fuzzer passes ARGP_NO_EXIT to stay alive, and then
- * gets argp's error back instead of the exit.
+ * Fill ctl from the command line and return true; or return false with
+ * the status to exit with in *status, having said why (64) or printed
+ * --help, --usage or --version (0). argp_flags go to argp_parse(): the
+ * fuzzer passes ARGP_NO_EXIT to stay alive.
  */
-int parse_command_line(int argc, char **argv, struct control *ctl, unsigned int argp_flags);
+bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int argp_flags,
+			int *status);
 
 #endif

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Exit statuses and messages: one line on stderr, one status per cause. */
+/* What the command says: one line on stderr, and the status to exit with. */
+#include "config.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,51 +11,23 @@
 
 #include "diag.h"
 
-static void vreport(const char *fmt, va_list ap, int errnum)
+int complain(int status, const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("setlastpid: ", stderr);
+	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	if (errnum)
-		fprintf(stderr, ": %s", strerror(errnum));
+	va_end(ap);
 	fputc('\n', stderr);
+	return status;
 }
 
-void fail(int status, const char *fmt, ...)
+int complain_about(const struct slp_error *err)
 {
-	va_list ap;
+	char text[1024];
 
-	va_start(ap, fmt);
-	vreport(fmt, ap, 0);
-	va_end(ap);
-	exit(status);
-}
-
-int status_of_errno(int errnum)
-{
-	switch (errnum) {
-	case EPERM:
-	case EACCES:
-		return EXIT_DENIED;
-	case ENOENT:
-	case ENOTDIR:
-		return EXIT_NO_NS;
-	case EINVAL:
-		return EXIT_MISFIT;
-	case ENOTTY:
-		return EXIT_NO_IOCTL;
-	default:
-		return EXIT_SYSTEM;
-	}
-}
-
-void fail_errno(int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(fmt, ap, errnum);
-	va_end(ap);
-	exit(status_of_errno(errnum));
+	return complain(slp_exit_status(err), "%s", slp_strerror(err, text, sizeof(text)));
 }
 
 static void close_stdout(void)

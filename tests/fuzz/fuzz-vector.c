@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer: the VECTOR parser against an independent reading of the grammar. */
+#include "config.h"
+
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vector.h"
+#include "setlastpid.h"
 
 /* The grammar, as a second, simple-minded reader: NULL-terminated text. */
-static int grammar_accepts(const char *text, struct pid_vector *want)
+static int grammar_accepts(const char *text, struct slp_vector *want)
 {
 	want->nr = 0;
 	for (const char *p = text;; p++) {
@@ -21,7 +23,7 @@ static int grammar_accepts(const char *text, struct pid_vector *want)
 				return 0;
 			p++;
 		}
-		if (p == start || (*start == '0' && p - start > 1) || want->nr == VECTOR_MAX)
+		if (p == start || (*start == '0' && p - start > 1) || want->nr == SLP_VECTOR_MAX)
 			return 0;
 		want->pid[want->nr++] = (pid_t)value;
 		if (*p == '\0')
@@ -33,7 +35,7 @@ static int grammar_accepts(const char *text, struct pid_vector *want)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pid_vector got, want;
+	struct slp_vector got, want;
 	char why[128];
 	char *text = malloc(size + 1);
 	int accepted;
@@ -42,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	accepted = vector_parse(text, &got, why, sizeof(why)) == 0;
+	accepted = slp_vector_parse(text, &got, why, sizeof(why)) == 0;
 	if (accepted != grammar_accepts(text, &want))
 		abort();
 	if (accepted && (got.nr != want.nr || memcmp(got.pid, want.pid, got.nr * sizeof(pid_t))))

@@ -1,5 +1,7 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
-/* Which level holds a pid: the error path of --exact. */
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Which level holds a pid: the error path of SLP_EXACT. */
+#include "config.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -7,16 +9,15 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "nsfs.h"
-#include "pidscan.h"
+#include "internal.h"
 
-#define NSPID_MAX (VECTOR_MAX + 2)
+#define NSPID_MAX (SLP_VECTOR_MAX + 2)
 
 /*
- * How many levels below levels[*level] the pid namespace of /proc/PID
+ * How many levels below target->level[*level] the pid namespace of /proc/PID
  * is, walking up from it until one of ours; -1 if none is above it.
  */
-static int depth_below_levels(int proc_fd, const char *pid, const struct levels *levels,
+static int depth_below_levels(int proc_fd, const char *pid, const struct slp_target *target,
 			      unsigned int *level)
 {
 	char path[NAME_MAX + 16];	/* a /proc entry name and a suffix */
@@ -25,8 +26,8 @@ static int depth_below_levels(int proc_fd, const char *pid, const struct levels 
 	snprintf(path, sizeof(path), "%s/ns/pid", pid);
 	ns = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
 	for (depth = 0; ns >= 0 && depth < NSPID_MAX; depth++) {
-		for (unsigned int j = 0; j < levels->nr; j++) {
-			if (ns_same(ns, levels->level[j].fd)) {
+		for (unsigned int j = 0; j < target->nr; j++) {
+			if (ns_same(ns, target->level[j].fd)) {
 				close(ns);
 				*level = j;
 				return depth;
@@ -42,8 +43,8 @@ static int depth_below_levels(int proc_fd, const char *pid, const struct levels 
 }
 
 /* The first level where the process /proc/PID has the pid we want. */
-static unsigned int level_held_by(int proc_fd, const char *pid, const struct levels *levels,
-				  const struct pid_vector *vec)
+static unsigned int level_held_by(int proc_fd, const char *pid, const struct slp_target *target,
+				  const struct slp_vector *vec)
 {
 	pid_t nspid[NSPID_MAX];
 	char path[NAME_MAX + 16];	/* a /proc entry name and a suffix */
@@ -52,11 +53,11 @@ static unsigned int level_held_by(int proc_fd, const char *pid, const struct lev
 
 	snprintf(path, sizeof(path), "%s/status", pid);
 	n = nspid_read(proc_fd, path, nspid, NSPID_MAX);
-	int depth = n > 0 ? depth_below_levels(proc_fd, pid, levels, &top) : -1;
+	int depth = n > 0 ? depth_below_levels(proc_fd, pid, target, &top) : -1;
 	if (depth < 0)
-		return levels->nr;
+		return vec->nr;
 	/* nspid[n - 1] is its pid in its own namespace, depth levels below top */
-	for (unsigned int i = top; i < levels->nr; i++) {
+	for (unsigned int i = top; i < vec->nr; i++) {
 		int at = n - 1 - depth - (int)(i - top);
 
 		if (at < 0)
@@ -64,12 +65,12 @@ static unsigned int level_held_by(int proc_fd, const char *pid, const struct lev
 		if (nspid[at] == vec->pid[i] + 1)
 			return i;
 	}
-	return levels->nr;
+	return vec->nr;
 }
 
-unsigned int find_level_in_use(const struct levels *levels, const struct pid_vector *vec)
+unsigned int find_level_in_use(const struct slp_target *target, const struct slp_vector *vec)
 {
-	unsigned int found = levels->nr;
+	unsigned int found = vec->nr;
 	struct dirent *entry;
 	DIR *proc = opendir("/proc");
 
@@ -78,7 +79,7 @@ unsigned int find_level_in_use(const struct levels *levels, const struct pid_vec
 	while ((entry = readdir(proc))) {
 		if (!isdigit((unsigned char)entry->d_name[0]))
 			continue;
-		unsigned int level = level_held_by(dirfd(proc), entry->d_name, levels, vec);
+		unsigned int level = level_held_by(dirfd(proc), entry->d_name, target, vec);
 
 		if (level < found)
 			found = level;

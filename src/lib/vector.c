@@ -1,13 +1,15 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
-/* VECTOR, the command line's list of last pids: text to array. */
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* VECTOR, the command line's list of last pids: text to array and back. */
+#include "config.h"
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "vector.h"
+#include "internal.h"
 
-static int fail(char *why, size_t why_size, const char *fmt, ...)
+static int refuse(char *why, size_t why_size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -47,19 +49,19 @@ static int parse_value(const char **text, unsigned int index, pid_t *value,
 	char buf[8];
 
 	if (*p == ',' || *p == '\0')
-		return fail(why, why_size, "value %u is empty", index + 1);
+		return refuse(why, why_size, "value %u is empty", index + 1);
 	if (!is_digit(*p))
-		return fail(why, why_size, "value %u starts with %s", index + 1, shown(*p, buf));
+		return refuse(why, why_size, "value %u starts with %s", index + 1, shown(*p, buf));
 	for (; is_digit(*p); p++) {
 		sum = sum * 10 + (*p - '0');
 		if (sum > INT_MAX)
-			return fail(why, why_size, "value %u is larger than %d",
+			return refuse(why, why_size, "value %u is larger than %d",
 				    index + 1, INT_MAX);
 	}
 	if (*p != ',' && *p != '\0')
-		return fail(why, why_size, "value %u contains %s", index + 1, shown(*p, buf));
+		return refuse(why, why_size, "value %u contains %s", index + 1, shown(*p, buf));
 	if (*start == '0' && p - start > 1)
-		return fail(why, why_size,
+		return refuse(why, why_size,
 			    "value %u has a leading zero; write %lld",
 			    index + 1, sum);
 	*value = (pid_t)sum;
@@ -67,18 +69,18 @@ static int parse_value(const char **text, unsigned int index, pid_t *value,
 	return 0;
 }
 
-int vector_parse(const char *text, struct pid_vector *vec, char *why, size_t why_size)
+SLP_EXPORT int slp_vector_parse(const char *text, struct slp_vector *vec, char *why, size_t why_size)
 {
 	const char *p = text;
 
 	if (*p == '\0')
-		return fail(why, why_size, "VECTOR is empty");
+		return refuse(why, why_size, "VECTOR is empty");
 	vec->nr = 0;
 	for (;;) {
-		if (vec->nr == VECTOR_MAX)
-			return fail(why, why_size,
+		if (vec->nr == SLP_VECTOR_MAX)
+			return refuse(why, why_size,
 				    "VECTOR has more than %d values, the deepest nest of pid namespaces",
-				    VECTOR_MAX);
+				    SLP_VECTOR_MAX);
 		if (parse_value(&p, vec->nr, &vec->pid[vec->nr], why, why_size))
 			return -1;
 		vec->nr++;
@@ -86,4 +88,21 @@ int vector_parse(const char *text, struct pid_vector *vec, char *why, size_t why
 			return 0;
 		p++;	/* the comma */
 	}
+}
+
+SLP_EXPORT int slp_vector_format(const struct slp_vector *vec, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size > 0)
+		buf[0] = '\0';
+	for (uint32_t i = 0; i < vec->nr && i < SLP_VECTOR_MAX; i++) {
+		int n = snprintf(len < size ? buf + len : NULL, len < size ? size - len : 0,
+				 i ? ",%d" : "%d", vec->pid[i]);
+
+		if (n < 0)
+			return -1;
+		len += (size_t)n;
+	}
+	return (int)len;
 }

@@ -1,50 +1,27 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Namespace files: open, type, parent, owner; thin ioctl wrappers. */
-#define _GNU_SOURCE
+#include "config.h"
+
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <linux/nsfs.h>
 
-#include "nsfs.h"
+#include "internal.h"
 
 int ns_open(const char *path)
 {
-	/* O_NONBLOCK: a FIFO named by mistake must not hang the tool. */
+	/* O_NONBLOCK: a FIFO named by mistake must not hang the caller. */
 	return open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 }
 
 int ns_type(int fd)
 {
 	return ioctl(fd, NS_GET_NSTYPE);
-}
-
-const char *ns_type_name(int type)
-{
-	switch (type) {
-	case CLONE_NEWPID:
-		return "pid";
-	case CLONE_NEWNET:
-		return "net";
-	case CLONE_NEWNS:
-		return "mnt";
-	case CLONE_NEWUTS:
-		return "uts";
-	case CLONE_NEWIPC:
-		return "ipc";
-	case CLONE_NEWUSER:
-		return "user";
-	case CLONE_NEWCGROUP:
-		return "cgroup";
-	case CLONE_NEWTIME:
-		return "time";
-	default:
-		return "unknown";
-	}
 }
 
 int ns_parent(int fd)
@@ -108,4 +85,22 @@ int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
 		nspid[n++] = (pid_t)pid;
 	}
 	return n;
+}
+
+int pidns_save(void)
+{
+	return open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * setns() back may be refused (a caller with CAP_SYS_ADMIN over the
+ * levels but not over its own pid namespace): then it stays where the
+ * last setns() left it, where only the caller's next child is born.
+ */
+void pidns_restore(int saved)
+{
+	if (saved < 0)
+		return;
+	(void)setns(saved, CLONE_NEWPID);
+	close(saved);
 }

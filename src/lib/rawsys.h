@@ -1,7 +1,7 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * pread and pwrite for the sysctl method's helpers. A helper runs in the
- * tool's memory (CLONE_VM) next to the tool and its other helpers, and
+ * caller's memory (CLONE_VM) next to the caller and its other helpers, and
  * so shares their thread-local errno: where the architecture allows,
  * these enter the kernel directly and return -errno, leaving errno alone.
  */
@@ -55,7 +55,7 @@ static inline long helper_pwrite(int fd, const void *buf, size_t len)
 	return raw_syscall4(SYS_pwrite64, fd, (long)buf, (long)len, 0);
 }
 #else
-/* Through libc, errno and all: the tool waits for each helper in turn. */
+/* Through libc, errno and all: the caller waits for each helper in turn. */
 static inline long length_or_minus_errno(ssize_t ret)
 {
 	return ret < 0 ? -errno : ret;

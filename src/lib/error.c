@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* What failed, as a value; its one line of text and its exit status, from one table. */
+#include "config.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "internal.h"
+
+void error_clear(struct slp_error *err)
+{
+	*err = (struct slp_error){ .level = -1 };
+}
+
+int fail_code(struct slp_error *err, enum slp_code code, int errnum, const char *call,
+	      const char *file)
+{
+	err->code = code;
+	err->errnum = errnum;
+	err->call = call;
+	err->file = file;
+	return -1;
+}
+
+int fail_sys(struct slp_error *err, int errnum, const char *call, const char *file)
+{
+	return fail_code(err, SLP_E_SYSTEM, errnum, call, file);
+}
+
+/*
+ * The one table: what each failure is, as setlastpid(8) documents it.
+ * The exit statuses are sysexits.h's, as argp's 64 is, and those of
+ * util-linux and the shells for a COMMAND that cannot run.
+ */
+static const int exit_status[] = {
+	[SLP_OK] = 0,
+	[SLP_E_INVALID] = EX_USAGE,
+	[SLP_E_SYSTEM] = EX_OSERR,
+	[SLP_E_TARGET_MISSING] = EX_NOINPUT,
+	[SLP_E_NOT_PIDNS] = EX_DATAERR,
+	[SLP_E_TOO_DEEP] = EX_DATAERR,
+	[SLP_E_OUTSIDE] = EX_DATAERR,
+	[SLP_E_RANGE] = EX_DATAERR,
+	[SLP_E_REFUSED] = EX_DATAERR,
+	[SLP_E_PID_IN_USE] = EX_DATAERR,
+	[SLP_E_DENIED] = EX_NOPERM,
+	[SLP_E_NO_IOCTL] = EX_UNAVAILABLE,
+	[SLP_E_NO_SYSCTL] = EX_UNAVAILABLE,
+	[SLP_E_NO_CLONE3] = EX_UNAVAILABLE,
+	[SLP_E_STOLEN] = EX_TEMPFAIL,
+	[SLP_E_EXEC] = 126,	/* 127 when not found */
+};
+
+SLP_EXPORT int slp_exit_status(const struct slp_error *err)
+{
+	if (err->code == SLP_E_EXEC && err->errnum == ENOENT)
+		return 127;
+	if ((size_t)err->code < sizeof(exit_status) / sizeof(exit_status[0]))
+		return exit_status[err->code];
+	return EX_SOFTWARE;
+}
+
+/* A bounded appender: the text is cut, never overrun. */
+struct text {
+	char *buf;
+	size_t size, len;
+};
+
+static void __attribute__((format(printf, 2, 3))) add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->len >= t->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->len += (size_t)n;
+}
+
+static const char *ns_type_name(int type)
+{
+	switch (type) {
+	case CLONE_NEWNET:
+		return "net";
+	case CLONE_NEWNS:
+		return "mnt";
+	case CLONE_NEWUTS:
+		return "uts";
+	case CLONE_NEWIPC:
+		return "ipc";
+	case CLONE_NEWUSER:
+		return "user";
+	case CLONE_NEWCGROUP:
+		return "cgroup";
+	case CLONE_NEWTIME:
+		return "time";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *cap_name(enum slp_cap cap)
+{
+	return cap == SLP_CAP_SYS_ADMIN ? "CAP_SYS_ADMIN"
+					: "CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE";
+}
+
+/* "level 2 (pid:[4026531836]) of /proc/42/ns/pid" */
+static void add_level(struct text *t, const struct slp_error *err)
+{
+	add(t, "level %d (pid:[%llu]) of %s", err->level, (unsigned long long)err->level_ino,
+	    err->target ? err->target : "the target");
+}
+
+static void add_errno(struct text *t, const struct slp_error *err)
+{
+	if (err->errnum)
+		add(t, ": %s", strerror(err->errnum));
+}
+
+static void add_undo(struct text *t, const struct slp_error *err)
+{
+	if (err->undo != SLP_UNDO_NONE)
+		add(t, err->undo == SLP_UNDO_DONE ? "; the levels written were put back"
+						  : "; the levels written may not have been put back");
+}
+
+/* A write that failed: which level, and whether the rest is back. */
+static void add_after_write(struct text *t, const struct slp_error *err)
+{
+	add(t, "cannot set ");
+	add_level(t, err);
+	add(t, ": %s failed", err->call ? err->call : "write");
+	add_errno(t, err);
+	add_undo(t, err);
+}
+
+/* "cannot CALL [OBJECT][: ERROR]": the object is the level, else the file */
+static void add_cannot(struct text *t, const struct slp_error *err)
+{
+	add(t, "cannot %s", err->call ? err->call : "do it");
+	if (err->level >= 0) {
+		add(t, " ");
+		add_level(t, err);
+	} else if (err->file) {
+		add(t, " %s", err->file);
+	}
+	add_errno(t, err);
+}
+
+static void add_denied(struct text *t, const struct slp_error *err)
+{
+	if (err->cap != SLP_CAP_NONE && err->level >= 0) {
+		add(t, "not permitted to set ");
+		add_level(t, err);
+		add(t, ": it needs %s in ", cap_name(err->cap));
+		if (err->owner_ino)
+			add(t, "user:[%llu]", (unsigned long long)err->owner_ino);
+		else
+			add(t, "a user namespace above yours");
+		add(t, ", which owns it");
+	} else if (err->cap != SLP_CAP_NONE) {
+		add(t, "not permitted to enter the pid namespaces of %s: that needs %s in your own "
+		       "user namespace", err->target, cap_name(err->cap));
+	} else if (err->level >= 0) {
+		add(t, "not permitted to %s ", err->call ? err->call : "set");
+		add_level(t, err);
+		add_errno(t, err);
+	} else if (err->file) {
+		add_cannot(t, err);
+	} else {
+		add(t, "not permitted to set the pid namespaces of %s", err->target);
+		add_errno(t, err);
+	}
+}
+
+static void add_stolen(struct text *t, const struct slp_error *err)
+{
+	if (err->got < 0) {
+		add(t, "cannot run %s: its pid in ", err->file);
+		add_level(t, err);
+		add(t, " is unknown (no NSpid in /proc/self/status); nothing was run");
+		return;
+	}
+	add(t, "cannot run %s: it got pid %d in ", err->file, err->got);
+	add_level(t, err);
+	add(t, ", not %d: another process was created there first; nothing was run, "
+	       "try again (--exact or --lock prevent this)", err->want);
+}
+
+static void add_range(struct text *t, const struct slp_error *err)
+{
+	add(t, "value %d of VECTOR, %lld, is above %s (%lld): give 0 to %lld", err->level + 1,
+	    (long long)err->value,
+	    err->exact ? "pid_max - 2, as --exact creates VECTOR + 1" : "pid_max",
+	    (long long)err->limit, (long long)err->limit);
+}
+
+SLP_EXPORT char *slp_strerror(const struct slp_error *err, char *buf, size_t size)
+{
+	struct text t = { buf, size, 0 };
+
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	if (err->undo != SLP_UNDO_NONE && err->level >= 0) {
+		add_after_write(&t, err);
+		return buf;
+	}
+	switch (err->code) {
+	case SLP_OK:
+		add(&t, "done");
+		break;
+	case SLP_E_INVALID:
+		add(&t, "invalid argument: %s", err->call);
+		break;
+	case SLP_E_SYSTEM:
+	case SLP_E_TARGET_MISSING:
+		add_cannot(&t, err);
+		break;
+	case SLP_E_NOT_PIDNS:
+		if (err->ns_type)
+			add(&t, "%s is a %s namespace, not a pid namespace: give /proc/PID/ns/pid",
+			    err->file, ns_type_name(err->ns_type));
+		else
+			add(&t, "%s is not a namespace file: give /proc/PID/ns/pid", err->file);
+		break;
+	case SLP_E_TOO_DEEP:
+		add(&t, "VECTOR has %lld values but %s is %lld level%s deep as seen from here: "
+			"give at most %lld",
+		    (long long)err->value, err->target, (long long)err->limit,
+		    err->limit == 1 ? "" : "s", (long long)err->limit);
+		break;
+	case SLP_E_OUTSIDE:
+		add_level(&t, err);
+		add(&t, " is not your own pid namespace or below it: run setlastpid from a "
+			"namespace that contains it");
+		break;
+	case SLP_E_RANGE:
+		add_range(&t, err);
+		break;
+	case SLP_E_REFUSED:
+		add(&t, "the kernel refused VECTOR for %s", err->target);
+		add_errno(&t, err);
+		break;
+	case SLP_E_PID_IN_USE:
+		if (err->level >= 0) {
+			add(&t, "cannot run COMMAND with --exact: pid %lld is in use in ",
+			    (long long)err->value);
+			add_level(&t, err);
+		} else {
+			add(&t, "cannot run COMMAND with --exact: one of its pids is in use in %s",
+			    err->target);
+		}
+		add(&t, "; nothing was run");
+		break;
+	case SLP_E_DENIED:
+		add_denied(&t, err);
+		break;
+	case SLP_E_NO_IOCTL:
+		add(&t, "cannot set %s: this kernel lacks NS_SET_LAST_PID_VEC; --method=auto or "
+			"--method=sysctl set the same counters through ns_last_pid", err->target);
+		break;
+	case SLP_E_NO_SYSCTL:
+		add(&t, "cannot open %s: the kernel lacks CONFIG_CHECKPOINT_RESTORE or /proc is "
+			"not mounted", NS_LAST_PID);
+		break;
+	case SLP_E_NO_CLONE3:
+		add(&t, "cannot run COMMAND with --exact: this kernel lacks clone3() with set_tid "
+			"(Linux 5.5); drop --exact");
+		break;
+	case SLP_E_STOLEN:
+		add_stolen(&t, err);
+		break;
+	case SLP_E_EXEC:
+		add(&t, "cannot run %s", err->file);
+		add_errno(&t, err);
+		break;
+	default:
+		add(&t, "unknown error %d", (int)err->code);
+		break;
+	}
+	add_undo(&t, err);
+	return buf;
+}
+
+SLP_EXPORT const char *slp_method_name(enum slp_method method)
+{
+	switch (method) {
+	case SLP_METHOD_AUTO:
+		return "auto";
+	case SLP_METHOD_IOCTL:
+		return "ioctl";
+	case SLP_METHOD_SYSCTL:
+		return "sysctl";
+	case SLP_METHOD_EXACT:
+		return "clone3 set_tid (VECTOR + 1)";
+	}
+	return "unknown";
+}

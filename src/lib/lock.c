@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * SLP_LOCK: an exclusive flock() on /proc/sys/kernel/ns_last_pid, the
+ * protocol of cooperating restorers, held from before the first write
+ * until the process to restore exists.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* A dry run opens the file, the one thing that can fail, and waits for no lock. */
+int lock_take(bool dry_run, struct slp_error *err)
+{
+	int fd = open(NS_LAST_PID, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return fail_code(err, SLP_E_NO_SYSCTL, errno, "open", NS_LAST_PID);
+		return fail_sys(err, errno, "open", NS_LAST_PID);
+	}
+	while (!dry_run && flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int errnum = errno;
+
+			close(fd);
+			return fail_sys(err, errnum, "lock", NS_LAST_PID);
+		}
+	}
+	return fd;
+}
+
+void lock_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * One plan, made once: which method, which checks, which levels. The
+ * real run and the dry run make it alike, so they make the same checks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+#define OWN_PID_NS "/proc/self/ns/pid"
+
+int check_args(const struct slp_vector *vec, const struct slp_options *opts,
+		      struct slp_error *err)
+{
+	if (!vec || vec->nr < 1 || vec->nr > SLP_VECTOR_MAX)
+		return fail_code(err, SLP_E_INVALID, EINVAL,
+				 "a vector has 1 to 32 values", NULL);
+	for (uint32_t i = 0; i < vec->nr; i++)
+		if (vec->pid[i] < 0)
+			return fail_code(err, SLP_E_INVALID, EINVAL,
+					 "a value of a vector is not negative", NULL);
+	if (opts && (unsigned int)opts->method > SLP_METHOD_EXACT)
+		return fail_code(err, SLP_E_INVALID, EINVAL, "unknown method", NULL);
+	if (opts && (opts->flags & ~(unsigned int)(SLP_DRY_RUN | SLP_LOCK | SLP_EXACT)))
+		return fail_code(err, SLP_E_INVALID, EINVAL, "unknown flags", NULL);
+	return 0;
+}
+
+static bool exact_asked(const struct slp_options *opts)
+{
+	return opts->method == SLP_METHOD_EXACT || (opts->flags & SLP_EXACT);
+}
+
+int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vector *vec,
+	      const struct slp_options *opts, bool spawn, struct slp_error *err)
+{
+	int fd = target->level[0].fd;
+
+	*plan = (struct plan){ .target = target, .vec = vec, .flags = opts->flags, .spawn = spawn };
+	if (exact_asked(opts)) {
+		if (!spawn)
+			return fail_code(err, SLP_E_INVALID, EINVAL,
+					 "clone3() set_tid creates a process: use slp_spawn()", NULL);
+		plan->flags |= SLP_EXACT;
+		return 0;
+	}
+	switch (opts->method) {
+	case SLP_METHOD_IOCTL:
+		plan->method = &method_ioctl;
+		break;
+	case SLP_METHOD_SYSCTL:
+		plan->method = &method_sysctl;
+		break;
+	default:
+		plan->method = kernel_has_ioctl(fd) ? &method_ioctl : &method_sysctl;
+		break;
+	}
+	/*
+	 * The kernel checks the ioctl whole, and one write of the caller's
+	 * own ns_last_pid: nothing needs checking before them, and their
+	 * refusal changes nothing. Creating COMMAND after them does.
+	 */
+	if (!spawn)
+		plan->kernel_checks = plan->method == &method_ioctl ||
+				      (vec->nr == 1 && target_is_callers(target, 0));
+	/*
+	 * Asked for the ioctl by name: a kernel without it is told before any
+	 * check (a real run without checks learns it from the ioctl itself).
+	 */
+	if (opts->method == SLP_METHOD_IOCTL &&
+	    (!plan->kernel_checks || (opts->flags & SLP_DRY_RUN)) && !kernel_has_ioctl(fd)) {
+		fail_code(err, SLP_E_NO_IOCTL, ENOTTY, NULL, NULL);
+		err->target = target->name;
+		return -1;
+	}
+	return 0;
+}
+
+static int check_exact(struct plan *plan, struct slp_error *err)
+{
+	if (target_resolve(plan->target, plan->vec->nr, err) < 0 ||
+	    check_range(plan->vec, true, err) < 0)
+		return -1;
+	return check_owners(plan, err);
+}
+
+/* Every check before the first write; a dry run makes them all. */
+int plan_check(struct plan *plan, struct slp_error *err)
+{
+	if (plan->flags & SLP_EXACT)
+		return check_exact(plan, err);
+	if (plan->kernel_checks && !(plan->flags & SLP_DRY_RUN))
+		return 0;
+	return plan->method->check(plan, err);
+}
+
+/*
+ * Write; where the kernel alone checked, a refusal changed nothing, and
+ * the checks it made in place of ours say which rule it was.
+ */
+int plan_write(struct plan *plan, struct slp_error *err)
+{
+	struct slp_error why;
+
+	if (plan->method->write(plan, err) == 0)
+		return 0;
+	if (!plan->kernel_checks || (err->code != SLP_E_DENIED && err->code != SLP_E_REFUSED))
+		return -1;
+	error_clear(&why);
+	if (plan->method->check(plan, &why) < 0)
+		*err = why;
+	return -1;
+}
+
+void plan_report(const struct plan *plan, struct slp_report *report)
+{
+	struct slp_error ignored;
+	unsigned int nr = plan->vec->nr;
+
+	report->method = plan->flags & SLP_EXACT ? SLP_METHOD_EXACT : plan->method->id;
+	report->nr = nr;
+	/* The counters are set: a level that cannot be named now is named 0. */
+	(void)target_resolve(plan->target, nr, &ignored);
+	for (unsigned int i = 0; i < nr; i++)
+		report->level_ino[i] = i < plan->target->nr ? plan->target->level[i].ino : 0;
+}
+
+/* Open, write, close: nothing before, the kernel checks the write whole. */
+static bool set_own_level_alone(const struct slp_vector *vec, const struct slp_options *opts,
+				struct slp_report *report)
+{
+	struct stat st;
+
+	if (vec->nr != 1 || opts->method == SLP_METHOD_IOCTL || opts->flags ||
+	    write_own_last_pid(vec->pid[0]) < 0)
+		return false;
+	if (report) {
+		*report = (struct slp_report){ .method = SLP_METHOD_SYSCTL, .nr = 1 };
+		if (stat(OWN_PID_NS, &st) == 0)
+			report->level_ino[0] = st.st_ino;
+	}
+	return true;
+}
+
+static int set_target(struct slp_target *target, const struct slp_vector *vec,
+		      const struct slp_options *opts, struct slp_report *report,
+		      struct slp_error *err)
+{
+	bool dry_run = opts->flags & SLP_DRY_RUN;
+	struct plan plan;
+	int lock_fd = -1, ret;
+
+	if (plan_make(&plan, target, vec, opts, false, err) < 0 || plan_check(&plan, err) < 0)
+		return -1;
+	if ((opts->flags & SLP_LOCK) && (lock_fd = lock_take(dry_run, err)) < 0)
+		return -1;
+	ret = plan.method->prepare(&plan, err);
+	if (ret == 0 && !dry_run)
+		ret = plan_write(&plan, err);
+	plan.method->release(&plan);
+	lock_release(lock_fd);
+	if (ret == 0 && report)
+		plan_report(&plan, report);
+	return ret;
+}
+
+SLP_EXPORT int slp_set(struct slp_target *target, const struct slp_vector *vec,
+		       const struct slp_options *opts, struct slp_report *report,
+		       struct slp_error *err)
+{
+	static const struct slp_options defaults = { SLP_METHOD_AUTO, 0 };
+	struct slp_target *own = NULL;
+	struct slp_error local;
+	int ret;
+
+	err = err ? err : &local;
+	error_clear(err);
+	opts = opts ? opts : &defaults;
+	if (check_args(vec, opts, err) < 0)
+		return -1;
+	/*
+	 * "setlastpid N" in a script. If the kernel says no, nothing
+	 * changed, and the whole way below says why.
+	 */
+	if (!target && set_own_level_alone(vec, opts, report))
+		return 0;
+	if (!target) {
+		if (target_open_own(&own, err) < 0)
+			return -1;
+		target = own;
+	}
+	ret = set_target(target, vec, opts, report, err);
+	target_free_own(own, err);
+	return ret;
+}

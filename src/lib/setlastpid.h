@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libsetlastpid: set the last pid of a pid namespace and of the
+ * namespaces above it, and start a process at exactly the pids after.
+ *
+ * Every function returns 0 on success, or -1 and fills *err, when err
+ * is not NULL, with what failed: see struct slp_error. Nothing here
+ * prints, exits, installs a signal handler or keeps global state.
+ * Every descriptor the library opens is closed before the call returns,
+ * or belongs to a struct slp_target, closed by slp_target_free().
+ *
+ * Threads: distinct targets may be used from distinct threads at once;
+ * one target is not to be shared by two calls at a time. Setting the
+ * counters through ns_last_pid (the sysctl method) moves the calling
+ * thread's pid_for_children for the length of the call, and puts it
+ * back; its helpers are reaped with waitpid(__WCLONE), so another thread
+ * that waits for any child with __WALL or __WCLONE may take them.
+ *
+ * See setlastpid(3).
+ */
+#ifndef SETLASTPID_H
+#define SETLASTPID_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The kernel's MAX_PID_NS_LEVEL: the most levels a vector may name. */
+#define SLP_VECTOR_MAX 32
+
+/*
+ * Last pids, innermost namespace first: pid[0] for the target, pid[1]
+ * for its parent, and so on. The layout of the NS_SET_LAST_PID_VEC
+ * ioctl's struct ns_ioc_pid_vec, with room for every level.
+ */
+struct slp_vector {
+	uint32_t nr;
+	pid_t pid[SLP_VECTOR_MAX];
+};
+
+/* How the counters are set. */
+enum slp_method {
+	SLP_METHOD_AUTO,	/* the ioctl where the kernel has it, else sysctl */
+	SLP_METHOD_IOCTL,	/* NS_SET_LAST_PID_VEC only */
+	SLP_METHOD_SYSCTL,	/* /proc/sys/kernel/ns_last_pid, a helper per level */
+	SLP_METHOD_EXACT,	/* no counter: clone3() set_tid (SLP_EXACT) */
+};
+
+/* struct slp_options.flags */
+enum {
+	SLP_DRY_RUN = 1 << 0,	/* every check, no change */
+	SLP_LOCK = 1 << 1,	/* flock ns_last_pid until set (or COMMAND exists) */
+	SLP_EXACT = 1 << 2,	/* slp_spawn(): clone3() set_tid, no counter */
+};
+
+struct slp_options {
+	enum slp_method method;
+	unsigned int flags;
+};
+
+/* What failed: each has its exit status in setlastpid(8), slp_exit_status(). */
+enum slp_code {
+	SLP_OK,
+	SLP_E_INVALID,		/* a bad argument to this library */
+	SLP_E_SYSTEM,		/* a system call failed: call, errnum */
+	SLP_E_TARGET_MISSING,	/* the target does not exist */
+	SLP_E_NOT_PIDNS,	/* the target is no pid namespace: ns_type */
+	SLP_E_TOO_DEEP,		/* more values (value) than levels visible (limit) */
+	SLP_E_OUTSIDE,		/* a level outside the caller's pid namespace tree */
+	SLP_E_RANGE,		/* value of level is above limit */
+	SLP_E_REFUSED,		/* the kernel refused a value the checks allowed */
+	SLP_E_PID_IN_USE,	/* SLP_EXACT: pid value is in use in level */
+	SLP_E_DENIED,		/* not permitted: level, cap, owner_ino; or call */
+	SLP_E_NO_IOCTL,		/* the kernel lacks NS_SET_LAST_PID_VEC */
+	SLP_E_NO_SYSCTL,	/* no /proc/sys/kernel/ns_last_pid */
+	SLP_E_NO_CLONE3,	/* the kernel lacks clone3() with set_tid */
+	SLP_E_STOLEN,		/* COMMAND got got, not want, in level: not run */
+	SLP_E_EXEC,		/* COMMAND could not be executed: errnum */
+};
+
+/* The capability the kernel asks for over the user namespace owning a level. */
+enum slp_cap {
+	SLP_CAP_NONE,
+	SLP_CAP_SYS_ADMIN,
+	SLP_CAP_SYS_ADMIN_OR_CHECKPOINT_RESTORE,
+};
+
+/* After a failure: were the levels already written put back? */
+enum slp_undo {
+	SLP_UNDO_NONE,		/* nothing had been written */
+	SLP_UNDO_DONE,		/* every level written is back as it was */
+	SLP_UNDO_FAILED,	/* some may not be */
+};
+
+struct slp_error {
+	enum slp_code code;
+	int errnum;		/* the errno, or 0 */
+	const char *call;	/* what was being done: "open", "write", ... */
+	const char *target;	/* the target's name (as given to slp_target_open()) */
+	const char *file;	/* a file involved, or COMMAND for SLP_E_EXEC */
+	int level;		/* the level, 0 being the target; -1 if none */
+	uint64_t level_ino;	/* its inode: pid:[level_ino] */
+	int64_t value;		/* the value (or the vector's length) at fault */
+	int64_t limit;		/* the most it may be */
+	enum slp_cap cap;	/* SLP_E_DENIED: what is needed */
+	uint64_t owner_ino;	/* user:[owner_ino] owns the level; 0: above the caller's */
+	int ns_type;		/* SLP_E_NOT_PIDNS: CLONE_NEW* of the file; 0: none */
+	pid_t want, got;	/* SLP_E_STOLEN */
+	enum slp_undo undo;
+	unsigned int exact : 1;	/* SLP_EXACT was asked */
+	unsigned int own_level : 1;	/* about the caller's own level (range: the limit is pid_max) */
+	uint64_t reserved[6];
+};
+
+/*
+ * A pid namespace and the levels above it, as seen by the caller. The
+ * pointers in an error filled by a call on it stay valid while it lives.
+ */
+struct slp_target;
+
+/* Open a pid namespace file, /proc/PID/ns/pid or the like. */
+int slp_target_open(struct slp_target **target, const char *path, struct slp_error *err);
+
+/* The same from an open descriptor, which is duplicated; name is for messages. */
+int slp_target_open_fd(struct slp_target **target, int fd, const char *name,
+		       struct slp_error *err);
+
+/* Close its descriptors and free it; NULL is ignored. */
+void slp_target_free(struct slp_target *target);
+
+/* What a successful call did (or, with SLP_DRY_RUN, would do). */
+struct slp_report {
+	enum slp_method method;	/* the way the levels were (or would be) set */
+	uint32_t nr;
+	uint64_t level_ino[SLP_VECTOR_MAX];	/* pid:[level_ino[i]] is level i */
+};
+
+/*
+ * Set the last pids of target (NULL: the caller's own pid namespace) and
+ * the levels above it to vec. Every check comes before the first write;
+ * on failure no level is changed (err->undo says if one was put back).
+ * opts may be NULL (SLP_METHOD_AUTO, no flags); report may be NULL.
+ */
+int slp_set(struct slp_target *target, const struct slp_vector *vec,
+	    const struct slp_options *opts, struct slp_report *report, struct slp_error *err);
+
+/* What a child gets before it executes COMMAND, as posix_spawnattr_t has it. */
+struct slp_spawn_attr {
+	unsigned int flags;	/* SLP_SPAWN_* */
+	sigset_t sigmask;	/* its signal mask */
+	sigset_t sigdefault;	/* signals set to SIG_DFL */
+	sigset_t sigignore;	/* signals set to SIG_IGN */
+};
+
+enum {
+	SLP_SPAWN_SETSIGMASK = 1 << 0,
+	SLP_SPAWN_SETSIGDEF = 1 << 1,
+	SLP_SPAWN_SETSIGIGN = 1 << 2,
+};
+
+/*
+ * Create argv as the next process of target (NULL: the caller's own pid
+ * namespace) with the pids vec + 1 at every level named: set the
+ * counters and fork, checking the pids before exec (SLP_E_STOLEN if
+ * another process took one), or, with SLP_EXACT, clone3() with set_tid.
+ * On success argv runs as *pid, a child of the caller, which must wait
+ * for it. On failure nothing runs and no child is left. With SLP_LOCK
+ * the lock is held until the child exists. attr may be NULL.
+ */
+int slp_spawn(struct slp_target *target, const struct slp_vector *vec,
+	      const struct slp_options *opts, char *const argv[],
+	      const struct slp_spawn_attr *attr, pid_t *pid, struct slp_report *report,
+	      struct slp_error *err);
+
+/*
+ * Parse VECTOR text, "100,50,7": 1 to SLP_VECTOR_MAX decimal values from
+ * 0 to INT_MAX separated by single commas, no sign, space or leading
+ * zero. On error return -1 and put why in why (why_size bytes).
+ */
+int slp_vector_parse(const char *text, struct slp_vector *vec, char *why, size_t why_size);
+
+/* Format vec as VECTOR text; the length it needs, as snprintf() returns. */
+int slp_vector_format(const struct slp_vector *vec, char *buf, size_t size);
+
+/* err as one line of text, without a trailing newline: buf. */
+char *slp_strerror(const struct slp_error *err, char *buf, size_t size);
+
+/* The exit status setlastpid(8) gives err: 64 to 77 (sysexits.h), 75, 126, 127. */
+int slp_exit_status(const struct slp_error *err);
+
+/* "auto", "ioctl", "sysctl", "clone3 set_tid (VECTOR + 1)". */
+const char *slp_method_name(enum slp_method method);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * COMMAND at the pids: set the counters and fork, the child checking its
+ * own pids before it executes COMMAND; or clone3() with set_tid, where
+ * the kernel gives those pids or fails. The child tells why it did not
+ * execute COMMAND up a close-on-exec pipe.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h>
+
+#include "internal.h"
+
+/* Why the child did not execute COMMAND. */
+struct child_report {
+	enum { REPORT_STOLEN, REPORT_EXEC } kind;
+	unsigned int level;
+	pid_t want, got;
+	int errnum;
+};
+
+/* What a spawn holds from before the first write until COMMAND runs. */
+struct spawn {
+	struct plan plan;
+	char *const *argv;
+	const struct slp_spawn_attr *attr;
+	int pipe[2];		/* the child's report */
+	int lock_fd;
+	bool written;		/* the counters are set: undo on failure */
+};
+
+/* The pids of this process, innermost first, from NSpid; -1 if unknown. */
+static int read_own_pids(pid_t *pids, unsigned int max)
+{
+	pid_t outer_first[SLP_VECTOR_MAX + 2];
+	int n = nspid_read(AT_FDCWD, "/proc/self/status", outer_first, SLP_VECTOR_MAX + 2);
+
+	for (int i = 0; i < n && i < (int)max; i++)
+		pids[i] = outer_first[n - 1 - i];
+	return n;
+}
+
+static void __attribute__((noreturn)) report_and_exit(int report_fd,
+						      const struct child_report *report,
+						      int status)
+{
+	/* Should the pipe fail, the status alone still tells the parent. */
+	if (write(report_fd, report, sizeof(*report)) != sizeof(*report))
+		_exit(status);
+	_exit(status);
+}
+
+/* In the child: stop here if another process took one of our pids. */
+static void check_pids_or_report(const struct slp_vector *vec, int report_fd)
+{
+	pid_t pids[SLP_VECTOR_MAX];
+	int known = read_own_pids(pids, vec->nr);
+
+	for (unsigned int i = 0; i < vec->nr; i++) {
+		struct child_report report = {
+			.kind = REPORT_STOLEN,
+			.level = i,
+			.want = vec->pid[i] + 1,
+			.got = (int)i < known ? pids[i] : -1,
+		};
+
+		if (report.got != report.want)
+			report_and_exit(report_fd, &report, 75);
+	}
+}
+
+/* In the child: the signal state the caller asked for, as posix_spawn() sets it. */
+static void apply_attr(const struct slp_spawn_attr *attr)
+{
+	struct sigaction sa = { 0 };
+
+	if (!attr)
+		return;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if ((attr->flags & SLP_SPAWN_SETSIGDEF) && sigismember(&attr->sigdefault, sig) == 1) {
+			sa.sa_handler = SIG_DFL;
+			sigaction(sig, &sa, NULL);
+		}
+		if ((attr->flags & SLP_SPAWN_SETSIGIGN) && sigismember(&attr->sigignore, sig) == 1) {
+			sa.sa_handler = SIG_IGN;
+			sigaction(sig, &sa, NULL);
+		}
+	}
+	if (attr->flags & SLP_SPAWN_SETSIGMASK)
+		sigprocmask(SIG_SETMASK, &attr->sigmask, NULL);
+}
+
+static void __attribute__((noreturn)) run_child(const struct spawn *spawn)
+{
+	struct child_report report = { .kind = REPORT_EXEC };
+	int report_fd = spawn->pipe[1];
+
+	close(spawn->pipe[0]);
+	if (!(spawn->plan.flags & SLP_EXACT))
+		check_pids_or_report(spawn->plan.vec, report_fd);
+	apply_attr(spawn->attr);
+	execvp(spawn->argv[0], spawn->argv);
+	report.errnum = errno;
+	report_and_exit(report_fd, &report, report.errnum == ENOENT ? 127 : 126);
+}
+
+/* clone3() with set_tid: the kernel gives these pids or fails. */
+static pid_t clone_exact(const struct slp_vector *vec)
+{
+	pid_t set_tid[SLP_VECTOR_MAX];
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uint64_t)(uintptr_t)set_tid,
+		.set_tid_size = vec->nr,
+	};
+
+	for (unsigned int i = 0; i < vec->nr; i++)
+		set_tid[i] = vec->pid[i] + 1;
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+static int fail_exact(const struct plan *plan, int errnum, struct slp_error *err)
+{
+	unsigned int level;
+
+	switch (errnum) {
+	case EEXIST:
+		fail_code(err, SLP_E_PID_IN_USE, errnum, NULL, NULL);
+		err->target = plan->target->name;
+		level = find_level_in_use(plan->target, plan->vec);
+		if (level >= plan->vec->nr)
+			return -1;
+		err->value = plan->vec->pid[level] + 1;
+		return fail_at(err, plan->target, level);
+	case ENOSYS:
+	case E2BIG:
+		return fail_code(err, SLP_E_NO_CLONE3, errnum, NULL, NULL);
+	case EPERM:
+	case EACCES:
+		return fail_code(err, SLP_E_DENIED, errnum, "create COMMAND with clone3() set_tid in",
+				 plan->target->name);
+	default:
+		return fail_sys(err, errnum, "create COMMAND with clone3() set_tid in",
+				plan->target->name);
+	}
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The child stopped before exec: what it said, as an error. */
+static int fail_report(const struct spawn *spawn, const struct child_report *report,
+		       struct slp_error *err)
+{
+	if (report->kind == REPORT_EXEC)
+		return fail_code(err, SLP_E_EXEC, report->errnum, "execute", spawn->argv[0]);
+	fail_code(err, SLP_E_STOLEN, 0, NULL, spawn->argv[0]);
+	err->want = report->want;
+	err->got = report->got;
+	return fail_at(err, spawn->plan.target, report->level);
+}
+
+/* Everything that can fail, before the first write. */
+static int acquire(struct spawn *spawn, struct slp_error *err)
+{
+	bool dry_run = spawn->plan.flags & SLP_DRY_RUN;
+
+	if (pipe2(spawn->pipe, O_CLOEXEC) < 0)
+		return fail_sys(err, errno, "make a pipe for", "COMMAND");
+	if ((spawn->plan.flags & SLP_LOCK) && (spawn->lock_fd = lock_take(dry_run, err)) < 0)
+		return -1;
+	if (spawn->plan.method)
+		return spawn->plan.method->prepare(&spawn->plan, err);
+	return 0;
+}
+
+static void release(struct spawn *spawn)
+{
+	if (spawn->plan.method)
+		spawn->plan.method->release(&spawn->plan);
+	lock_release(spawn->lock_fd);
+	spawn->lock_fd = -1;
+	for (int i = 0; i < 2; i++)
+		if (spawn->pipe[i] >= 0)
+			close(spawn->pipe[i]);
+	spawn->pipe[0] = spawn->pipe[1] = -1;
+}
+
+/* A failure after the counters were set: put them back, and say so. */
+static int fail_after_write(struct spawn *spawn, struct slp_error *err)
+{
+	if (spawn->written)
+		err->undo = spawn->plan.method->undo(&spawn->plan) == 0 ? SLP_UNDO_DONE
+									: SLP_UNDO_FAILED;
+	return -1;
+}
+
+/* Enter level 0 (setns() moves only our next child there) and create the child. */
+static pid_t create_child(struct spawn *spawn, struct slp_error *err)
+{
+	const struct plan *plan = &spawn->plan;
+	bool enter = !target_is_callers(plan->target, 0);
+	int saved = enter ? pidns_save() : -1;
+	pid_t pid;
+
+	if (enter && setns(plan->target->level[0].fd, CLONE_NEWPID) < 0) {
+		int errnum = errno;
+
+		pidns_restore(saved);
+		return fail_code(err, errnum == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errnum,
+				 "enter", plan->target->name);
+	}
+	pid = plan->flags & SLP_EXACT ? clone_exact(plan->vec) : fork();
+	if (pid == 0)
+		run_child(spawn);
+	if (pid < 0) {
+		int errnum = errno;
+
+		pidns_restore(saved);
+		if (plan->flags & SLP_EXACT)
+			return fail_exact(plan, errnum, err);
+		return fail_sys(err, errnum, "create COMMAND in", plan->target->name);
+	}
+	pidns_restore(saved);
+	return pid;
+}
+
+static int spawn_target(struct spawn *spawn, pid_t *pid, struct slp_error *err)
+{
+	struct child_report report;
+	ssize_t len;
+	pid_t child;
+
+	if (plan_check(&spawn->plan, err) < 0 || acquire(spawn, err) < 0)
+		return -1;
+	if (spawn->plan.flags & SLP_DRY_RUN)
+		return 0;
+	if (spawn->plan.method) {
+		if (plan_write(&spawn->plan, err) < 0)
+			return -1;
+		spawn->written = true;
+	}
+	child = create_child(spawn, err);
+	if (child < 0)
+		return fail_after_write(spawn, err);
+	/* COMMAND has its pids: the next restorer may go on. */
+	lock_release(spawn->lock_fd);
+	spawn->lock_fd = -1;
+	close(spawn->pipe[1]);
+	spawn->pipe[1] = -1;
+	/* Nothing to read means exec closed the pipe: COMMAND runs. */
+	while ((len = read(spawn->pipe[0], &report, sizeof(report))) < 0 && errno == EINTR)
+		;
+	if (len == sizeof(report)) {
+		reap(child);
+		return fail_report(spawn, &report, err);
+	}
+	*pid = child;
+	return 0;
+}
+
+SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec,
+			 const struct slp_options *opts, char *const argv[],
+			 const struct slp_spawn_attr *attr, pid_t *pid, struct slp_report *report,
+			 struct slp_error *err)
+{
+	static const struct slp_options defaults = { SLP_METHOD_AUTO, 0 };
+	struct spawn spawn = { .argv = argv, .attr = attr, .pipe = { -1, -1 }, .lock_fd = -1 };
+	struct slp_target *own = NULL;
+	struct slp_error local;
+	int ret;
+
+	err = err ? err : &local;
+	error_clear(err);
+	opts = opts ? opts : &defaults;
+	if (check_args(vec, opts, err) < 0)
+		return -1;
+	if (!argv || !argv[0] || !pid)
+		return fail_code(err, SLP_E_INVALID, EINVAL, "no COMMAND to run", NULL);
+	*pid = 0;
+	if (!target) {
+		if (target_open_own(&own, err) < 0)
+			return -1;
+		target = own;
+	}
+	ret = plan_make(&spawn.plan, target, vec, opts, true, err);
+	if (ret == 0)
+		ret = spawn_target(&spawn, pid, err);
+	release(&spawn);
+	if (ret == 0 && report)
+		plan_report(&spawn.plan, report);
+	target_free_own(own, err);
+	return ret;
+}

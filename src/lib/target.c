@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* A target: a pid namespace file, opened, checked, and its levels resolved. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define OWN_PID_NS "/proc/self/ns/pid"
+
+int fail_at(struct slp_error *err, const struct slp_target *target, unsigned int i)
+{
+	err->level = (int)i;
+	err->target = target->name;
+	if (i < target->nr)
+		err->level_ino = target->level[i].ino;
+	return -1;
+}
+
+static int open_failed(struct slp_error *err, const char *path, int errnum)
+{
+	switch (errnum) {
+	case ENOENT:
+	case ENOTDIR:
+		return fail_code(err, SLP_E_TARGET_MISSING, errnum, "open", path);
+	case ENXIO:	/* a socket, or a FIFO with no writer */
+	case ELOOP:
+		return fail_code(err, SLP_E_NOT_PIDNS, 0, NULL, path);
+	case EACCES:
+	case EPERM:
+		return fail_code(err, SLP_E_DENIED, errnum, "open", path);
+	default:
+		return fail_sys(err, errnum, "open", path);
+	}
+}
+
+/* Is fd a pid namespace file? */
+static int check_pid_ns(int fd, const char *name, struct slp_error *err)
+{
+	int type = ns_type(fd);
+
+	if (type == CLONE_NEWPID)
+		return 0;
+	if (type >= 0 || errno == ENOTTY) {
+		fail_code(err, SLP_E_NOT_PIDNS, 0, NULL, name);
+		err->ns_type = type >= 0 ? type : 0;
+		return -1;
+	}
+	return fail_sys(err, errno, "tell the namespace type of", name);
+}
+
+/* Take fd, a checked pid namespace file, into a new target. */
+static int adopt(struct slp_target **out, int fd, const char *name, struct slp_error *err)
+{
+	struct slp_target *target = calloc(1, sizeof(*target));
+	struct stat st, own;
+
+	if (target)
+		target->name = strdup(name);
+	if (!target || !target->name) {
+		free(target);
+		close(fd);
+		return fail_sys(err, ENOMEM, "allocate memory for", name);
+	}
+	if (fstat(fd, &st) < 0) {
+		int errnum = errno;
+
+		slp_target_free(target);
+		close(fd);
+		return fail_sys(err, errnum, "stat", name);
+	}
+	target->level[0] = (struct level){ fd, st.st_dev, st.st_ino };
+	target->nr = 1;
+	/* The caller's own level is written without a helper; no /proc, no such level. */
+	if (stat(OWN_PID_NS, &own) == 0) {
+		target->own_dev = own.st_dev;
+		target->own_ino = own.st_ino;
+	}
+	*out = target;
+	return 0;
+}
+
+SLP_EXPORT int slp_target_open(struct slp_target **target, const char *path,
+			       struct slp_error *err)
+{
+	struct slp_error local;
+	int fd;
+
+	err = err ? err : &local;
+	error_clear(err);
+	*target = NULL;
+	if (!path)
+		return fail_code(err, SLP_E_INVALID, EINVAL, "no path for the target", NULL);
+	fd = ns_open(path);
+	if (fd < 0)
+		return open_failed(err, path, errno);
+	if (check_pid_ns(fd, path, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return adopt(target, fd, path, err);
+}
+
+SLP_EXPORT int slp_target_open_fd(struct slp_target **target, int fd, const char *name,
+				  struct slp_error *err)
+{
+	struct slp_error local;
+	int copy;
+
+	err = err ? err : &local;
+	error_clear(err);
+	*target = NULL;
+	if (!name)
+		name = "the pid namespace given by descriptor";
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0)
+		return fail_sys(err, errno, "duplicate the descriptor of", name);
+	if (check_pid_ns(copy, name, err) < 0) {
+		close(copy);
+		return -1;
+	}
+	return adopt(target, copy, name, err);
+}
+
+SLP_EXPORT void slp_target_free(struct slp_target *target)
+{
+	if (!target)
+		return;
+	for (unsigned int i = 0; i < target->nr; i++)
+		close(target->level[i].fd);
+	free(target->name);
+	free(target);
+}
+
+int target_open_own(struct slp_target **target, struct slp_error *err)
+{
+	return slp_target_open(target, OWN_PID_NS, err);
+}
+
+void target_free_own(struct slp_target *own, struct slp_error *err)
+{
+	if (!own)
+		return;
+	if (err->target == own->name)
+		err->target = OWN_PID_NS;
+	if (err->file == own->name)
+		err->file = OWN_PID_NS;
+	slp_target_free(own);
+}
+
+int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error *err)
+{
+	while (target->nr < nr) {
+		unsigned int i = target->nr;
+		int parent = ns_parent(target->level[i - 1].fd);
+		struct stat st;
+
+		if (parent < 0) {
+			/* The kernel hides the namespaces above the caller's. */
+			if (errno == EPERM) {
+				fail_code(err, SLP_E_TOO_DEEP, 0, NULL, NULL);
+				err->target = target->name;
+				err->value = nr;
+				err->limit = i;
+				return -1;
+			}
+			fail_sys(err, errno, "open the parent of", NULL);
+			return fail_at(err, target, i - 1);
+		}
+		if (fstat(parent, &st) < 0) {
+			int errnum = errno;
+
+			close(parent);
+			fail_sys(err, errnum, "stat the parent of", NULL);
+			return fail_at(err, target, i - 1);
+		}
+		target->level[i] = (struct level){ parent, st.st_dev, st.st_ino };
+		target->nr++;
+	}
+	return 0;
+}
+
+bool target_is_callers(const struct slp_target *target, unsigned int i)
+{
+	return target->own_ino && target->level[i].ino == target->own_ino &&
+	       target->level[i].dev == target->own_dev;
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The caller's signals while COMMAND runs: passed on to it, or left as they were. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "signals.h"
+
+static volatile sig_atomic_t child_pid;
+
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+/*
+ * Forward the signals the caller does not ignore (one it ignores, as
+ * under nohup, stays ignored, here and in COMMAND). They stay blocked
+ * until the child's pid is known: one that comes while COMMAND is being
+ * created waits, and is then passed on, not lost. An inherited SIG_IGN
+ * for SIGCHLD would have the kernel reap COMMAND before it could be
+ * waited for: the default here, and COMMAND gets back the caller's.
+ */
+void forward_signals(struct slp_spawn_attr *attr)
+{
+	struct sigaction sa = { .sa_handler = forward_signal }, dfl = { .sa_handler = SIG_DFL };
+	struct sigaction old;
+	sigset_t forwarded;
+
+	*attr = (struct slp_spawn_attr){
+		.flags = SLP_SPAWN_SETSIGMASK | SLP_SPAWN_SETSIGDEF | SLP_SPAWN_SETSIGIGN,
+	};
+	sigemptyset(&attr->sigdefault);
+	sigemptyset(&attr->sigignore);
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&dfl.sa_mask);
+	sigemptyset(&forwarded);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++) {
+		int sig = forwarded_signals[i];
+
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN &&
+		    sigaction(sig, &sa, NULL) == 0)
+			sigaddset(&forwarded, sig);
+	}
+	/* exec resets handlers, but COMMAND must not run one before it execs */
+	attr->sigdefault = forwarded;
+	if (sigaction(SIGCHLD, &dfl, &old) == 0 && old.sa_handler == SIG_IGN)
+		sigaddset(&attr->sigignore, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &forwarded, &attr->sigmask);
+}
+
+void start_forwarding(pid_t pid, const struct slp_spawn_attr *attr)
+{
+	child_pid = pid;
+	sigprocmask(SIG_SETMASK, &attr->sigmask, NULL);
+}
+
+int wait_command(pid_t pid)
+{
+	int wstatus;
+
+	while (waitpid(pid, &wstatus, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}
