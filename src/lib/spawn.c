@@ -19,6 +19,17 @@
 
 #include "internal.h"
 
+#ifndef HAVE_STRUCT_CLONE_ARGS_SET_TID
+/* Headers older than Linux 5.5: clone3()'s arguments as the kernel takes them. */
+struct clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size;
+};
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
 /* Why the child did not execute COMMAND. */
 struct child_report {
 	enum { REPORT_STOLEN, REPORT_EXEC } kind;
