@@ -19,12 +19,14 @@
 
 #include "internal.h"
 
-#ifndef HAVE_STRUCT_CLONE_ARGS_SET_TID
+#ifdef HAVE_STRUCT_CLONE_ARGS_SET_TID
+typedef struct clone_args clone3_args;
+#else
 /* Headers older than Linux 5.5: clone3()'s arguments as the kernel takes them. */
-struct clone_args {
+typedef struct {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 	uint64_t set_tid, set_tid_size;
-};
+} clone3_args;
 #endif
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -128,7 +130,7 @@ static void __attribute__((noreturn)) run_child(const struct spawn *spawn)
 static pid_t clone_exact(const struct slp_vector *vec)
 {
 	pid_t set_tid[SLP_VECTOR_MAX];
-	struct clone_args args = {
+	clone3_args args = {
 		.exit_signal = SIGCHLD,
 		.set_tid = (uint64_t)(uintptr_t)set_tid,
 		.set_tid_size = vec->nr,
