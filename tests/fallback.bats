@@ -149,8 +149,10 @@ setup() {
 	! ldd "$SETLASTPID" | grep -q libasan || skip "an ASan build makes system calls of its own"
 	local calls value
 	value=$(($(pid_max) / 2))
-	# what the program does once the loader is done (it unmaps ld.so.cache last)
-	calls=$(strace -qq "$SETLASTPID" "$value" 2>&1 >/dev/null | sed -n '/^munmap(/,$p' | sed 1d |
+	# what the program does once start-up is done: the loader unmaps
+	# ld.so.cache last, a static binary's start-up ends with mprotect
+	calls=$(strace -qq "$SETLASTPID" "$value" 2>&1 >/dev/null |
+		awk '/^(munmap|mprotect)\(/ { n = 0; next } { line[n++] = $0 } END { for (i = 0; i < n; i++) print line[i] }' |
 		grep -v -E '^(prctl|getrandom|brk)\(' | awk -F'(' '{ printf "%s ", $1 }')
 	# prctl: libcap's start-up; getrandom and brk: malloc's (argp's)
 	[ "$calls" = "openat write close close exit_group " ] ||
