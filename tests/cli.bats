@@ -124,3 +124,57 @@ load helpers
 	run -71 --separate-stderr bash -c '"$0" --dry-run --method=sysctl 1 >/dev/full' "$SETLASTPID"
 	assert_stderr_is "setlastpid: write error on standard output: No space left on device"
 }
+
+@test "options end at VECTOR: everything after it is COMMAND's, -- or not" {
+	run -0 "$SETLASTPID" --dry-run --method=sysctl 5 ls -v --verbose
+	[ "${#lines[@]}" = 2 ]
+	[[ ${lines[0]} == "would set level 0 pid:["*"] to 5 via sysctl" ]]
+	[ "${lines[1]}" = "would run ls" ]
+	run -0 "$SETLASTPID" --dry-run --method=sysctl 5 -- sh -c 'echo hi'
+	[ "${lines[1]}" = "would run sh" ]
+	# an option after VECTOR is COMMAND, not an unknown option of ours
+	run -0 "$SETLASTPID" --dry-run --method=sysctl 5 --bogus
+	[ "${lines[1]}" = "would run --bogus" ]
+}
+
+@test "--help names no placeholder address for bugs" {
+	run -0 "$SETLASTPID" --help
+	[[ $output != *"Report bugs"* && $output != *example.org* ]]
+}
+
+@test "--help, the man page and the README tell the same exit statuses" {
+	local help man readme status word
+	run -0 "$SETLASTPID" --help
+	help=${output#*Exit status: }
+	help=${help%%See setlastpid*}
+	command -v mandoc >/dev/null || skip "needs mandoc"
+	# the page as man shows it, overstrikes removed
+	man=$(mandoc -Tascii "$TESTS_SRCDIR/../man/setlastpid.8" | sed 's/.\x08//g' |
+		sed -n '/^EXIT STATUS/,/^EXAMPLES/p')
+	readme=$(sed -n '/^Exit status$/,$p' "$TESTS_SRCDIR/../README")
+	# what each status must be said to be about, in all three
+	local -A about=(
+		[64]="command line" [65]="pid_max" [66]="--ns" [71]="system error"
+		[75]="COMMAND" [77]="not permitted" [126]="" [127]=""
+	)
+	for status in "${!about[@]}"; do
+		for text in "$help" "$man" "$readme"; do
+			[[ $text =~ (^|[^0-9])$status[^0-9] ]] ||
+				{ echo "status $status missing from: ${text:0:80}..." >&2; return 1; }
+		done
+	done
+	# 69: each kind of missing kernel support, in all three
+	for word in NS_SET_LAST_PID_VEC ns_last_pid clone3 --exact; do
+		for text in "$help" "$man" "$readme"; do
+			[[ ${text#*69} == *"$word"* ]] ||
+				{ echo "69 does not name $word in: ${text:0:80}..." >&2; return 1; }
+		done
+	done
+	# and no status in one that the others lack
+	for text in "$help" "$man" "$readme"; do
+		for status in $(grep -oE '(^|[^0-9])(6[0-9]|7[0-9]|12[67])([^0-9]|$)' <<<"$text" | tr -dc '0-9\n' | sort -u); do
+			[ -n "${about[$status]+set}" ] || [ "$status" = 69 ] ||
+				{ echo "status $status is documented in only some places" >&2; return 1; }
+		done
+	done
+}

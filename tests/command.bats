@@ -34,10 +34,15 @@ setup() {
 	assert_stderr_is "setlastpid: cannot run $BATS_TEST_TMPDIR/data: Permission denied"
 }
 
-@test "options after VECTOR's -- belong to COMMAND" {
+@test "options after VECTOR belong to COMMAND, with -- or without" {
 	nest_create 1
 	run -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 400 -- sh -c 'echo "$@"' sh -v --verbose
 	[ "$output" = "-v --verbose" ]
+	# as nsenter and unshare: options end at the first argument that is none
+	run -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 410 sh -c 'echo "$@"' sh -v --verbose
+	[ "$output" = "-v --verbose" ]
+	run -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 420 "${OWN_PIDS[@]}"
+	[[ $output == "421 "* ]]
 }
 
 @test "SIGINT, SIGTERM, SIGHUP and SIGQUIT reach COMMAND; setlastpid exits 128 + N" {

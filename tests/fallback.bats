@@ -217,3 +217,17 @@ setup() {
 	run -77 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups -- "$copy" --dry-run 1
 	assert_one_error_line "refusing to run set-user-ID"
 }
+
+@test "exit 69 when ns_last_pid is not there, with --lock or without: one status for one cause" {
+	nest_create 1
+	mkdir "$BATS_TEST_TMPDIR/empty"
+	# an empty directory over /proc/sys/kernel, in a mount namespace of the test's own
+	local hide='mount --bind "$1" /proc/sys/kernel && shift && exec "$@"'
+	local opts
+	for opts in "--lock" "--method=sysctl" "--lock --method=sysctl"; do
+		# shellcheck disable=SC2086 # opts is split on purpose
+		run -69 --separate-stderr unshare --mount --propagation private -- sh -c "$hide" sh \
+			"$BATS_TEST_TMPDIR/empty" nsenter --target "$NEST" --pid -- "$SETLASTPID" $opts 5
+		assert_stderr_is "setlastpid: cannot open /proc/sys/kernel/ns_last_pid: the kernel lacks CONFIG_CHECKPOINT_RESTORE or /proc is not mounted"
+	done
+}
