@@ -206,6 +206,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/*
+ * "setlastpid N", a script's hot path. An argument that starts with a
+ * digit is no option to getopt: alone, argp could only make it VECTOR,
+ * and a valid one is all there is to parse. Read here, it spares argp's
+ * set-up, whose storage is malloc's first use (getrandom, brk, faults):
+ * most of what a one-level run costs above a bare write.
+ */
+static bool lone_vector(const char *arg, struct control *ctl)
+{
+	char why[128];
+
+	return arg[0] >= '0' && arg[0] <= '9' &&
+	       slp_vector_parse(arg, &ctl->vec, why, sizeof(why)) == 0;
+}
+
 bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int argp_flags,
 			int *status)
 {
@@ -214,12 +229,16 @@ bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int
 	error_t err;
 
 	*ctl = (struct control){ .method = SLP_METHOD_AUTO };
+	if (!(argp_flags & PARSE_NO_SHORTCUT) && argc == 2 && lone_vector(argv[1], ctl)) {
+		*status = EXIT_DONE;
+		return true;
+	}
 	/* getopt names us by argv[0] in "unrecognized option": one prefix for all */
 	if (argc > 0)
 		argv[0] = (char *)PACKAGE_NAME;
 	argp_err_exit_status = EXIT_USAGE;
-	err = argp_parse(&argp, argc, argv, argp_flags | ARGP_NO_HELP | ARGP_IN_ORDER, NULL,
-			 &parse);
+	err = argp_parse(&argp, argc, argv,
+			 (argp_flags & ~PARSE_NO_SHORTCUT) | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, &parse);
 	if (parse.usage[0]) {
 		*status = complain(EXIT_USAGE, "%s", parse.usage);
 		return false;

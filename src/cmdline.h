@@ -18,6 +18,9 @@ struct control {
 	char **command;		/* NULL: only set the counters */
 };
 
+/* For the fuzzer: take even a lone VECTOR through argp, to compare. */
+#define PARSE_NO_SHORTCUT 0x40000000u
+
 /*
  * Fill ctl from the command line and return true; or return false with
  * the status to exit with in *status, having said why (64) or printed

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <argp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *copy = malloc(size + 1);
 	struct control ctl;
 	int argc = 1, status;
+	bool parsed;
 
 	if (!copy)
 		return 0;
@@ -46,10 +48,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = p;
 	argv[argc] = NULL;
 	/* argp's own errors, --help and --version return under ARGP_NO_EXIT */
-	if (parse_command_line(argc, argv, &ctl, ARGP_NO_EXIT, &status))
+	parsed = parse_command_line(argc, argv, &ctl, ARGP_NO_EXIT, &status);
+	if (parsed)
 		check_control(&ctl);
 	else if (status != 0 && status != 64)
 		abort();	/* the command line alone can only be a usage error */
+	/* A lone VECTOR read without argp is what argp makes of it. */
+	if (parsed && argc == 2) {
+		struct control via_argp;
+		int argp_status;
+
+		if (!parse_command_line(argc, argv, &via_argp, ARGP_NO_EXIT | PARSE_NO_SHORTCUT,
+					&argp_status) ||
+		    memcmp(&via_argp.vec, &ctl.vec, sizeof(ctl.vec)) != 0 ||
+		    via_argp.command != ctl.command || via_argp.ns_path != ctl.ns_path ||
+		    via_argp.method != ctl.method || via_argp.dry_run != ctl.dry_run ||
+		    via_argp.verbose != ctl.verbose || via_argp.lock != ctl.lock ||
+		    via_argp.exact != ctl.exact)
+			abort();
+	}
 	free(copy);
 	return 0;
 }
