@@ -45,6 +45,7 @@
 #define read_pid_max(...) slp__read_pid_max(__VA_ARGS__)
 #define target_free_own(...) slp__target_free_own(__VA_ARGS__)
 #define target_is_callers(...) slp__target_is_callers(__VA_ARGS__)
+#define target_level_ino(...) slp__target_level_ino(__VA_ARGS__)
 #define target_open_own(...) slp__target_open_own(__VA_ARGS__)
 #define target_resolve(...) slp__target_resolve(__VA_ARGS__)
 #define write_own_last_pid(...) slp__write_own_last_pid(__VA_ARGS__)
@@ -64,7 +65,7 @@ int fail_sys(struct slp_error *err, int errnum, const char *call, const char *fi
 /* The pid namespaces of a target: level[0] is the target, level[i + 1] the parent of level[i]. */
 struct level {
 	int fd;
-	dev_t dev;
+	dev_t dev;		/* with ino, once asked for; ino 0 until then */
 	ino_t ino;
 };
 
@@ -82,9 +83,11 @@ int target_open_own(struct slp_target **target, struct slp_error *err);
 void target_free_own(struct slp_target *own, struct slp_error *err);
 /* Resolve the first nr levels: SLP_E_TOO_DEEP if fewer are visible. */
 int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error *err);
-bool target_is_callers(const struct slp_target *target, unsigned int i);
+bool target_is_callers(struct slp_target *target, unsigned int i);
+/* pid:[ino] names level i; 0 if it cannot be had. */
+uint64_t target_level_ino(struct slp_target *target, unsigned int i);
 /* Fill err's level, its inode and the target's name; return -1. */
-int fail_at(struct slp_error *err, const struct slp_target *target, unsigned int i);
+int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i);
 
 /* nsfs.c: namespace files, thin ioctl wrappers */
 int ns_open(const char *path);

@@ -140,7 +140,7 @@ static int start_helper(int level_fd, struct job *job, char *stack)
  */
 static void run_jobs(const struct plan *plan, struct job *jobs)
 {
-	const struct slp_target *target = plan->target;
+	struct slp_target *target = plan->target;
 	unsigned int nr = plan->vec->nr, i;
 	int saved = pidns_save();
 

@@ -125,7 +125,7 @@ void plan_report(const struct plan *plan, struct slp_report *report)
 	/* The counters are set: a level that cannot be named now is named 0. */
 	(void)target_resolve(plan->target, nr, &ignored);
 	for (unsigned int i = 0; i < nr; i++)
-		report->level_ino[i] = i < plan->target->nr ? plan->target->level[i].ino : 0;
+		report->level_ino[i] = target_level_ino(plan->target, i);
 }
 
 /* Open, write, close: nothing before, the kernel checks the write whole. */

@@ -224,7 +224,7 @@ static int fail_enter(const struct plan *plan, unsigned int i, int errnum,
  */
 int check_entry(const struct plan *plan, struct slp_error *err)
 {
-	const struct slp_target *target = plan->target;
+	struct slp_target *target = plan->target;
 	unsigned int nr = plan->vec->nr, i;
 	int saved = pidns_save();
 

@@ -14,12 +14,30 @@
 
 #define OWN_PID_NS "/proc/self/ns/pid"
 
-int fail_at(struct slp_error *err, const struct slp_target *target, unsigned int i)
+/* A level's inode, asked for only where a level is named or compared. */
+static void stat_level(struct level *level)
+{
+	struct stat st;
+
+	if (level->ino == 0 && fstat(level->fd, &st) == 0) {
+		level->dev = st.st_dev;
+		level->ino = st.st_ino;
+	}
+}
+
+uint64_t target_level_ino(struct slp_target *target, unsigned int i)
+{
+	if (i >= target->nr)
+		return 0;
+	stat_level(&target->level[i]);
+	return target->level[i].ino;
+}
+
+int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i)
 {
 	err->level = (int)i;
 	err->target = target->name;
-	if (i < target->nr)
-		err->level_ino = target->level[i].ino;
+	err->level_ino = target_level_ino(target, i);
 	return -1;
 }
 
@@ -59,7 +77,7 @@ static int check_pid_ns(int fd, const char *name, struct slp_error *err)
 static int adopt(struct slp_target **out, int fd, const char *name, struct slp_error *err)
 {
 	struct slp_target *target = calloc(1, sizeof(*target));
-	struct stat st, own;
+	struct stat own;
 
 	if (target)
 		target->name = strdup(name);
@@ -68,14 +86,7 @@ static int adopt(struct slp_target **out, int fd, const char *name, struct slp_e
 		close(fd);
 		return fail_sys(err, ENOMEM, "allocate memory for", name);
 	}
-	if (fstat(fd, &st) < 0) {
-		int errnum = errno;
-
-		slp_target_free(target);
-		close(fd);
-		return fail_sys(err, errnum, "stat", name);
-	}
-	target->level[0] = (struct level){ fd, st.st_dev, st.st_ino };
+	target->level[0] = (struct level){ .fd = fd };
 	target->nr = 1;
 	/* The caller's own level is written without a helper; no /proc, no such level. */
 	if (stat(OWN_PID_NS, &own) == 0) {
@@ -159,7 +170,6 @@ int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error 
 	while (target->nr < nr) {
 		unsigned int i = target->nr;
 		int parent = ns_parent(target->level[i - 1].fd);
-		struct stat st;
 
 		if (parent < 0) {
 			/* The kernel hides the namespaces above the caller's. */
@@ -173,21 +183,20 @@ int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error 
 			fail_sys(err, errno, "open the parent of", NULL);
 			return fail_at(err, target, i - 1);
 		}
-		if (fstat(parent, &st) < 0) {
-			int errnum = errno;
-
-			close(parent);
-			fail_sys(err, errnum, "stat the parent of", NULL);
-			return fail_at(err, target, i - 1);
-		}
-		target->level[i] = (struct level){ parent, st.st_dev, st.st_ino };
+		target->level[i] = (struct level){ .fd = parent };
 		target->nr++;
 	}
 	return 0;
 }
 
-bool target_is_callers(const struct slp_target *target, unsigned int i)
+/*
+ * The caller's own level can only be the outermost it sees: a level
+ * whose parent is visible is below it. So one fstat() tells, at most.
+ */
+bool target_is_callers(struct slp_target *target, unsigned int i)
 {
-	return target->own_ino && target->level[i].ino == target->own_ino &&
-	       target->level[i].dev == target->own_dev;
+	if (!target->own_ino || i + 1 < target->nr)
+		return false;
+	stat_level(&target->level[i]);
+	return target->level[i].ino == target->own_ino && target->level[i].dev == target->own_dev;
 }

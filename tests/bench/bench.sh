@@ -95,10 +95,12 @@ if [ "$baselines" = yes ]; then
 			>"$work/nsenter-loop-$depth.sh"
 		add "nsenter loop, depth $depth" sh "$work/nsenter-loop-$depth.sh"
 	done
+	# born in the depth-1 nest: their own level is the nest's, not the machine's
 	own=$(($(cat /proc/sys/kernel/pid_max) / 2))
-	add "bare C floor, own level" "$work/write-last-pid" "$own"
-	add "setlastpid, own level" "$setlastpid" "$own"
-	add "sh -c echo, own level" sh -c "echo $own > /proc/sys/kernel/ns_last_pid"
+	in_nest=@pidns=/proc/${nest_of[1]}/ns/pid
+	add "bare C floor, own level" "$in_nest" "$work/write-last-pid" "$own"
+	add "setlastpid, own level" "$in_nest" "$setlastpid" "$own"
+	add "sh -c echo, own level" "$in_nest" sh -c "echo $own > /proc/sys/kernel/ns_last_pid"
 fi
 
 "$work/sidebyside" -r "$runs" -w 5 "${names[@]}" "${commands[@]}" >"$work/results"

@@ -7,6 +7,10 @@
  *
  *   sidebyside [-r RUNS] [-w WARMUP] [-n NAME]... CMD [ARG]... [:: CMD [ARG]...]...
  *
+ * A command that starts with @pidns=PATH is born in that pid namespace
+ * (the driver enters it with setns() before the clock starts), so that
+ * one that writes its own ns_last_pid writes a nest's, not the machine's.
+ *
  * Output, one line per command, tab-separated:
  *   NAME  median-us  ratio-to-first  p10-us  p90-us  max-rss-KiB
  * then "#driver-rss  KiB": the driver's own peak. A command's peak RSS
@@ -16,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +36,7 @@ extern char **environ;
 
 struct cmd {
 	char **argv;
+	int pidns;		/* the pid namespace to be born in, or -1 */
 	const char *name;
 	double *us;		/* one wall time per measured run */
 	long max_rss_kib;
@@ -44,6 +50,16 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+static int own_pidns = -1;
+
+static void enter_pidns(int fd)
+{
+	if (fd >= 0 && setns(fd, CLONE_NEWPID) < 0) {
+		perror("setns");
+		exit(1);
+	}
+}
+
 /* One run, stdout and stdin on /dev/null; exits if the command fails. */
 static double run_once(struct cmd *cmd, posix_spawn_file_actions_t *actions)
 {
@@ -52,12 +68,15 @@ static double run_once(struct cmd *cmd, posix_spawn_file_actions_t *actions)
 	int status;
 	pid_t pid;
 
+	enter_pidns(cmd->pidns);
 	start = now_us();
 	errno = posix_spawnp(&pid, cmd->argv[0], actions, NULL, cmd->argv, environ);
 	if (errno) {
 		perror(cmd->argv[0]);
 		exit(1);
 	}
+	if (cmd->pidns >= 0)
+		enter_pidns(own_pidns);
 	if (wait4(pid, &status, 0, &usage) < 0) {
 		perror("wait4");
 		exit(1);
@@ -106,7 +125,16 @@ int main(int argc, char **argv)
 		return 2;
 	/* Split the rest at "::" into commands. */
 	for (i = optind; i < argc && ncmds < MAX_CMDS; i++) {
-		cmds[ncmds] = (struct cmd){ .argv = &argv[i] };
+		cmds[ncmds] = (struct cmd){ .argv = &argv[i], .pidns = -1 };
+		if (strncmp(argv[i], "@pidns=", 7) == 0) {
+			cmds[ncmds].pidns = open(argv[i] + 7, O_RDONLY | O_CLOEXEC);
+			own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+			if (cmds[ncmds].pidns < 0 || own_pidns < 0) {
+				perror(argv[i] + 7);
+				return 1;
+			}
+			cmds[ncmds].argv = &argv[++i];
+		}
 		while (i < argc && strcmp(argv[i], "::") != 0)
 			i++;
 		argv[i < argc ? i : argc] = NULL;
