@@ -13,7 +13,7 @@
  * from the shared library's table): the library's prefix keeps them out
  * of the way of a program that links it.
  */
-#define check_args(...) slp__check_args(__VA_ARGS__)
+#define call_begin(...) slp__call_begin(__VA_ARGS__)
 #define check_entry(...) slp__check_entry(__VA_ARGS__)
 #define check_owners(...) slp__check_owners(__VA_ARGS__)
 #define check_range(...) slp__check_range(__VA_ARGS__)
@@ -46,7 +46,7 @@
 #define target_free_own(...) slp__target_free_own(__VA_ARGS__)
 #define target_is_callers(...) slp__target_is_callers(__VA_ARGS__)
 #define target_level_ino(...) slp__target_level_ino(__VA_ARGS__)
-#define target_open_own(...) slp__target_open_own(__VA_ARGS__)
+#define target_or_own(...) slp__target_or_own(__VA_ARGS__)
 #define target_resolve(...) slp__target_resolve(__VA_ARGS__)
 #define write_own_last_pid(...) slp__write_own_last_pid(__VA_ARGS__)
 
@@ -78,7 +78,8 @@ struct slp_target {
 };
 
 /* target.c */
-int target_open_own(struct slp_target **target, struct slp_error *err);
+/* A NULL target is the caller's own pid namespace: opened as *own, for the call. */
+int target_or_own(struct slp_target **target, struct slp_target **own, struct slp_error *err);
 /* Free it; err, which may name it, then names the caller's own namespace by its path. */
 void target_free_own(struct slp_target *own, struct slp_error *err);
 /* Resolve the first nr levels: SLP_E_TOO_DEEP if fewer are visible. */
@@ -152,9 +153,9 @@ int check_entry(const struct plan *plan, struct slp_error *err);
 /* After the kernel refused a whole write with EPERM: name the level and the capability. */
 int explain_denial(const struct plan *plan, int errnum, struct slp_error *err);
 
-/* plan.c */
-int check_args(const struct slp_vector *vec, const struct slp_options *opts,
-	       struct slp_error *err);
+/* plan.c: an entry point's start: err (a local one if NULL) cleared, defaults, arguments checked */
+int call_begin(struct slp_error **err, struct slp_error *local, const struct slp_options **opts,
+	       const struct slp_vector *vec);
 int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vector *vec,
 	      const struct slp_options *opts, bool spawn, struct slp_error *err);
 int plan_check(struct plan *plan, struct slp_error *err);

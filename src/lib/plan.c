@@ -12,7 +12,7 @@
 
 #define OWN_PID_NS "/proc/self/ns/pid"
 
-int check_args(const struct slp_vector *vec, const struct slp_options *opts,
+static int check_args(const struct slp_vector *vec, const struct slp_options *opts,
 		      struct slp_error *err)
 {
 	if (!vec || vec->nr < 1 || vec->nr > SLP_VECTOR_MAX)
@@ -27,6 +27,17 @@ int check_args(const struct slp_vector *vec, const struct slp_options *opts,
 	if (opts && (opts->flags & ~(unsigned int)(SLP_DRY_RUN | SLP_LOCK | SLP_EXACT)))
 		return fail_code(err, SLP_E_INVALID, EINVAL, "unknown flags", NULL);
 	return 0;
+}
+
+int call_begin(struct slp_error **err, struct slp_error *local, const struct slp_options **opts,
+	       const struct slp_vector *vec)
+{
+	static const struct slp_options defaults = { SLP_METHOD_AUTO, 0 };
+
+	*err = *err ? *err : local;
+	error_clear(*err);
+	*opts = *opts ? *opts : &defaults;
+	return check_args(vec, *opts, *err);
 }
 
 static bool exact_asked(const struct slp_options *opts)
@@ -171,15 +182,11 @@ SLP_EXPORT int slp_set(struct slp_target *target, const struct slp_vector *vec,
 		       const struct slp_options *opts, struct slp_report *report,
 		       struct slp_error *err)
 {
-	static const struct slp_options defaults = { SLP_METHOD_AUTO, 0 };
 	struct slp_target *own = NULL;
 	struct slp_error local;
 	int ret;
 
-	err = err ? err : &local;
-	error_clear(err);
-	opts = opts ? opts : &defaults;
-	if (check_args(vec, opts, err) < 0)
+	if (call_begin(&err, &local, &opts, vec) < 0)
 		return -1;
 	/*
 	 * "setlastpid N" in a script. If the kernel says no, nothing
@@ -187,11 +194,8 @@ SLP_EXPORT int slp_set(struct slp_target *target, const struct slp_vector *vec,
 	 */
 	if (!target && set_own_level_alone(vec, opts, report))
 		return 0;
-	if (!target) {
-		if (target_open_own(&own, err) < 0)
-			return -1;
-		target = own;
-	}
+	if (target_or_own(&target, &own, err) < 0)
+		return -1;
 	ret = set_target(target, vec, opts, report, err);
 	target_free_own(own, err);
 	return ret;

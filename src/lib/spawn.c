@@ -289,25 +289,18 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 			 const struct slp_spawn_attr *attr, pid_t *pid, struct slp_report *report,
 			 struct slp_error *err)
 {
-	static const struct slp_options defaults = { SLP_METHOD_AUTO, 0 };
 	struct spawn spawn = { .argv = argv, .attr = attr, .pipe = { -1, -1 }, .lock_fd = -1 };
 	struct slp_target *own = NULL;
 	struct slp_error local;
 	int ret;
 
-	err = err ? err : &local;
-	error_clear(err);
-	opts = opts ? opts : &defaults;
-	if (check_args(vec, opts, err) < 0)
+	if (call_begin(&err, &local, &opts, vec) < 0)
 		return -1;
 	if (!argv || !argv[0] || !pid)
 		return fail_code(err, SLP_E_INVALID, EINVAL, "no COMMAND to run", NULL);
 	*pid = 0;
-	if (!target) {
-		if (target_open_own(&own, err) < 0)
-			return -1;
-		target = own;
-	}
+	if (target_or_own(&target, &own, err) < 0)
+		return -1;
 	ret = plan_make(&spawn.plan, target, vec, opts, true, err);
 	if (ret == 0)
 		ret = spawn_target(&spawn, pid, err);

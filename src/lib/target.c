@@ -149,9 +149,15 @@ SLP_EXPORT void slp_target_free(struct slp_target *target)
 	free(target);
 }
 
-int target_open_own(struct slp_target **target, struct slp_error *err)
+int target_or_own(struct slp_target **target, struct slp_target **own, struct slp_error *err)
 {
-	return slp_target_open(target, OWN_PID_NS, err);
+	*own = NULL;
+	if (*target)
+		return 0;
+	if (slp_target_open(own, OWN_PID_NS, err) < 0)
+		return -1;
+	*target = *own;
+	return 0;
 }
 
 void target_free_own(struct slp_target *own, struct slp_error *err)
