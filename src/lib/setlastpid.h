@@ -16,6 +16,10 @@
  * back; its helpers are reaped with waitpid(__WCLONE), so another thread
  * that waits for any child with __WALL or __WCLONE may take them.
  *
+ * It needs POSIX.1-2008 declarations (sigset_t): compile with the
+ * compiler's GNU dialect, or define _POSIX_C_SOURCE 200809L (or
+ * _GNU_SOURCE) before any header.
+ *
  * See setlastpid(3).
  */
 #ifndef SETLASTPID_H
@@ -111,8 +115,7 @@ struct slp_error {
 	int ns_type;		/* SLP_E_NOT_PIDNS: CLONE_NEW* of the file; 0: none */
 	pid_t want, got;	/* SLP_E_STOLEN */
 	enum slp_undo undo;
-	unsigned int exact : 1;	/* SLP_EXACT was asked */
-	unsigned int own_level : 1;	/* about the caller's own level (range: the limit is pid_max) */
+	unsigned int exact : 1;	/* SLP_E_RANGE: the limit is clone3()'s, SLP_EXACT was asked */
 	uint64_t reserved[6];
 };
 
