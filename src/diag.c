@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio_ext.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +32,30 @@ int complain_about(const struct slp_error *err)
 	return complain(slp_exit_status(err), "%s", slp_strerror(err, text, sizeof(text)));
 }
 
+/* Once the work is done, a lost report is said, and the status stays. */
+static bool work_done;
+
+void stdout_reports_done_work(void)
+{
+	work_done = true;
+}
+
+/*
+ * A lost --verbose or --dry-run line must not pass unseen. As gnulib's
+ * close_stdout: a stdout closed by the caller, with nothing to write to
+ * it, is no error.
+ */
 static void close_stdout(void)
 {
-	/* A lost --verbose or --dry-run line must not pass as success. */
-	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
-		int errnum = errno;
+	bool pending = __fpending(stdout) != 0, failed = ferror(stdout) != 0;
+	int errnum = fclose(stdout) == 0 ? 0 : errno;
 
-		fprintf(stderr, "setlastpid: write error on standard output: %s\n",
-			strerror(errnum));
+	if (!failed && (errnum == 0 || (errnum == EBADF && !pending)))
+		return;
+	fprintf(stderr, "setlastpid: write error on standard output%s%s%s\n", errnum ? ": " : "",
+		errnum ? strerror(errnum) : "", work_done ? "; the work itself is done" : "");
+	if (!work_done)
 		_exit(EXIT_SYSTEM);
-	}
 }
 
 void close_stdout_at_exit(void)

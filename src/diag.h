@@ -21,7 +21,13 @@ int complain(int status, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* The library's error as the command's one line; return its status. */
 int complain_about(const struct slp_error *err);
 
-/* Flush stdout at exit; a write error there is a failure (71). */
+/* Flush stdout at exit; a write error there is a failure (71)... */
 void close_stdout_at_exit(void);
+
+/*
+ * ...until the work is done (the levels set, COMMAND run): from then on
+ * it is said on stderr, and the status stays what the work's is.
+ */
+void stdout_reports_done_work(void);
 
 #endif

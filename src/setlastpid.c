@@ -26,25 +26,44 @@ static void report_levels(const struct control *ctl, const struct slp_report *re
 		       slp_method_name(report->method));
 }
 
-static struct slp_options options_of(const struct control *ctl)
+static struct slp_options options_of(const struct control *ctl, const sigset_t *interrupts)
 {
 	return (struct slp_options){
 		.method = ctl->method,
 		.flags = (ctl->dry_run ? SLP_DRY_RUN : 0) | (ctl->lock ? SLP_LOCK : 0) |
 			 (ctl->exact ? SLP_EXACT : 0),
+		.interrupt = interrupts,
 	};
+}
+
+/*
+ * The library's failure: one line and its status. A set abandoned for a
+ * signal changed nothing, and the caller hears the signal as it was sent.
+ */
+static int fail(const struct slp_error *err)
+{
+	int status = complain_about(err);
+
+	return err->code == SLP_E_INTERRUPTED ? die_of_signal(err->signal) : status;
 }
 
 /* The counters only. */
 static int set_counters(const struct control *ctl, struct slp_target *target)
 {
-	struct slp_options opts = options_of(ctl);
 	bool reporting = ctl->verbose || ctl->dry_run;
 	struct slp_report report;
+	struct slp_options opts;
 	struct slp_error err;
+	sigset_t interrupts;
 
+	/* a dry run changes nothing: a signal may end it as it would any command */
+	if (!ctl->dry_run)
+		hold_interrupts(&interrupts);
+	opts = options_of(ctl, ctl->dry_run ? NULL : &interrupts);
 	if (slp_set(target, &ctl->vec, &opts, reporting ? &report : NULL, &err) < 0)
-		return complain_about(&err);
+		return fail(&err);
+	if (!ctl->dry_run)
+		stdout_reports_done_work();
 	if (reporting)
 		report_levels(ctl, &report);
 	return EXIT_DONE;
@@ -53,25 +72,25 @@ static int set_counters(const struct control *ctl, struct slp_target *target)
 /* COMMAND at the pids: created, then waited for, its status handed on. */
 static int run_command(const struct control *ctl, struct slp_target *target)
 {
-	struct slp_options opts = options_of(ctl);
 	struct slp_spawn_attr attr;
+	struct slp_options opts;
 	struct slp_report report;
 	struct slp_error err;
 	int status;
 	pid_t pid;
 
-	if (!ctl->dry_run)
-		forward_signals(&attr);
-	if (slp_spawn(target, &ctl->vec, &opts, ctl->command, ctl->dry_run ? NULL : &attr, &pid,
-		      &report, &err) < 0)
-		return complain_about(&err);
+	forward_signals(&attr);
+	opts = options_of(ctl, &attr.sigdefault);
+	if (slp_spawn(target, &ctl->vec, &opts, ctl->command, &attr, &pid, &report, &err) < 0)
+		return fail(&err);
 	if (ctl->dry_run) {
 		report_levels(ctl, &report);
 		printf("would run %s\n", ctl->command[0]);
 		return EXIT_DONE;
 	}
 	start_forwarding(pid, &attr);
-	/* Only now is it true: COMMAND has those pids. */
+	/* Only now is it true: COMMAND has those pids. Its status is ours, whatever the report's. */
+	stdout_reports_done_work();
 	if (ctl->verbose) {
 		report_levels(ctl, &report);
 		fflush(stdout);

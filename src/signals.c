@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "signals.h"
@@ -26,11 +27,18 @@ static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
  * for SIGCHLD would have the kernel reap COMMAND before it could be
  * waited for: the default here, and COMMAND gets back the caller's.
  */
+void hold_interrupts(sigset_t *interrupts)
+{
+	sigemptyset(interrupts);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(interrupts, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, interrupts, NULL);
+}
+
 void forward_signals(struct slp_spawn_attr *attr)
 {
 	struct sigaction sa = { .sa_handler = forward_signal }, dfl = { .sa_handler = SIG_DFL };
 	struct sigaction old;
-	sigset_t forwarded;
 
 	*attr = (struct slp_spawn_attr){
 		.flags = SLP_SPAWN_SETSIGMASK | SLP_SPAWN_SETSIGDEF | SLP_SPAWN_SETSIGIGN,
@@ -39,19 +47,33 @@ void forward_signals(struct slp_spawn_attr *attr)
 	sigemptyset(&attr->sigignore);
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&dfl.sa_mask);
-	sigemptyset(&forwarded);
 	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++) {
 		int sig = forwarded_signals[i];
 
 		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN &&
 		    sigaction(sig, &sa, NULL) == 0)
-			sigaddset(&forwarded, sig);
+			sigaddset(&attr->sigdefault, sig);
 	}
 	/* exec resets handlers, but COMMAND must not run one before it execs */
-	attr->sigdefault = forwarded;
 	if (sigaction(SIGCHLD, &dfl, &old) == 0 && old.sa_handler == SIG_IGN)
 		sigaddset(&attr->sigignore, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &forwarded, &attr->sigmask);
+	sigprocmask(SIG_BLOCK, &attr->sigdefault, &attr->sigmask);
+}
+
+int die_of_signal(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t only;
+
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	/* the status a shell sees is the signal's; a core dump is no news */
+	prctl(PR_SET_DUMPABLE, 0);
+	sigemptyset(&only);
+	sigaddset(&only, sig);
+	sigprocmask(SIG_UNBLOCK, &only, NULL);
+	raise(sig);
+	return 128 + sig;
 }
 
 void start_forwarding(pid_t pid, const struct slp_spawn_attr *attr)

@@ -3,9 +3,22 @@
 #ifndef SETLASTPID_SIGNALS_H
 #define SETLASTPID_SIGNALS_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "setlastpid.h"
+
+/*
+ * Block SIGINT, SIGTERM, SIGHUP and SIGQUIT for the rest of the run, and
+ * put them in interrupts: a set is abandoned for one that comes while
+ * the levels are written (struct slp_options.interrupt; the library
+ * leaves one the caller ignores ignored). One that comes after finds the
+ * work done, and exit discards it.
+ */
+void hold_interrupts(sigset_t *interrupts);
+
+/* Die of sig, as the caller would have had it not been held: 128 + sig if not. */
+int die_of_signal(int sig);
 
 /*
  * Before COMMAND is created: pass SIGINT, SIGTERM, SIGHUP and SIGQUIT on

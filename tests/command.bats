@@ -87,12 +87,36 @@ setup() {
 }
 
 @test "exit 75 names the level, the pid wanted and the pid got, and runs nothing" {
+	command -v strace >/dev/null || skip "needs strace"
 	nest_create 2
-	# pid 1 of level 0 is the nest's own process: COMMAND cannot get it
-	run -75 --separate-stderr "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 0,80 -- \
-		touch "$BATS_TEST_TMPDIR/ran"
-	[[ $stderr =~ ^setlastpid:\ cannot\ run\ touch:\ it\ got\ pid\ [0-9]+\ in\ level\ 0\ \(pid:\[[0-9]+\]\)\ of\ /proc/$NEST/ns/pid,\ not\ 1:\ another\ process\ was\ created\ there\ first\;\ nothing\ was\ run,\ try\ again\ \(--exact\ or\ --lock\ prevent\ this\)$ ]]
+	# something in the nest keeps forking...
+	nsenter --target "$NEST" --pid -- sh -c 'while :; do /bin/true; done' </dev/null >/dev/null 2>&1 &
+	NEST_KILL+=("$!")
+	# ...while COMMAND's fork, setlastpid's third clone (a helper per level
+	# before it), waits 0.3 s: the counters have moved on by then
+	run -75 --separate-stderr strace -qq -o /dev/null -e inject=clone:delay_enter=300000:when=3 \
+		"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 30000,30000 -- touch "$BATS_TEST_TMPDIR/ran"
+	[[ $stderr =~ ^setlastpid:\ cannot\ run\ touch:\ it\ got\ pid\ [0-9]+\ in\ level\ [01]\ \(pid:\[[0-9]+\]\)\ of\ /proc/$NEST/ns/pid,\ not\ 30001:\ another\ process\ was\ created\ there\ first\;\ nothing\ was\ run,\ try\ again\ \(--exact\ or\ --lock\ prevent\ this\)$ ]]
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "exit 65 when a pid COMMAND needs is in use: no race to retry, no level changed" {
+	nest_create 2
+	remember_levels
+	# pid 1 of level 0 is the nest's own process: COMMAND could never get it
+	run -65 --separate-stderr "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 0,80 -- \
+		touch "$BATS_TEST_TMPDIR/ran"
+	assert_one_error_line "cannot run COMMAND: pid 1 is in use in level 0 (pid:[$(stat -L -c %i "/proc/$NEST/ns/pid")]) of /proc/$NEST/ns/pid; nothing was run"
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	# and in the level above: its pid 1 is the nest's outer init
+	run -65 --separate-stderr "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 80,0 -- \
+		touch "$BATS_TEST_TMPDIR/ran"
+	assert_one_error_line "pid 1 is in use in level 1 (pid:["
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	# two helpers took a pid in each level: each level is as it was, but for them
+	local -a before
+	read -r -a before <<<"$BEFORE"
+	assert_next "$NEST" "$((before[0] + 1 + 2)) $((before[1] + 1 + 4))"
 }
 
 @test "--exact: clone3 set_tid gives exactly VECTOR + 1, at depth 3" {

@@ -37,6 +37,6 @@ memcheck() {
 	run -65 memcheck --ns "/proc/$NEST/ns/pid" 1,2,3,4,5
 	run -65 memcheck --ns /proc/self/ns/net 1
 	run -66 memcheck --ns /nonexistent 1
-	run -75 memcheck --ns "/proc/$NEST/ns/pid" 0 -- true
+	run -65 memcheck --ns "/proc/$NEST/ns/pid" 0 -- true
 	run -127 memcheck --ns "/proc/$NEST/ns/pid" 400 -- /nonexistent
 }

@@ -18,7 +18,8 @@ start_noise() {
 }
 
 # restore_round OPTIONS... VALUE: one restore of a 2-level vector; print
-# "exact", "refused" (75) or "wrong STATUS OUTPUT".
+# "exact", "refused" (75: taken meanwhile), "in use" (65: taken before the
+# set; the noise's processes hold pids too) or "wrong STATUS OUTPUT".
 restore_round() {
 	local value=${*: -1} out status=0
 	out=$("$SETLASTPID" "${@:1:$#-1}" --ns "/proc/$NEST/ns/pid" "$value,$value" -- \
@@ -27,6 +28,8 @@ restore_round() {
 		echo exact
 	elif [ "$status" = 75 ]; then
 		echo refused
+	elif [ "$status" = 65 ]; then
+		echo "in use"
 	else
 		echo "wrong $status $out"
 	fi
@@ -43,7 +46,7 @@ count() {
 	for round in $(seq 25); do
 		restore_round $((1000 + 4 * round))
 	done >"$results"
-	echo "# noisy namespace, plain: $(count exact "$results") exact, $(count refused "$results") refused (75), $(count wrong "$results") wrong" >&3
+	echo "# noisy namespace, plain: $(count exact "$results") exact, $(count refused "$results") refused (75), $(count "in use" "$results") in use (65), $(count wrong "$results") wrong" >&3
 	[ "$(count wrong "$results")" = 0 ] || { cat "$results" >&2; false; }
 }
 

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -53,12 +54,16 @@ static const int exit_status[] = {
 	[SLP_E_NO_CLONE3] = EX_UNAVAILABLE,
 	[SLP_E_STOLEN] = EX_TEMPFAIL,
 	[SLP_E_EXEC] = 126,	/* 127 when not found */
+	[SLP_E_INTERRUPTED] = 128,	/* + the signal, as a shell tells it */
+	[SLP_E_MASKED] = EX_NOPERM,
 };
 
 SLP_EXPORT int slp_exit_status(const struct slp_error *err)
 {
 	if (err->code == SLP_E_EXEC && err->errnum == ENOENT)
 		return 127;
+	if (err->code == SLP_E_INTERRUPTED)
+		return 128 + err->signal;
 	if ((size_t)err->code < sizeof(exit_status) / sizeof(exit_status[0]))
 		return exit_status[err->code];
 	return EX_SOFTWARE;
@@ -137,7 +142,7 @@ static void add_after_write(struct text *t, const struct slp_error *err)
 {
 	add(t, "cannot set ");
 	add_level(t, err);
-	add(t, ": %s failed", err->call ? err->call : "write");
+	add(t, err->errnum ? ": %s failed" : ": %s", err->call);
 	add_errno(t, err);
 	add_undo(t, err);
 }
@@ -210,7 +215,7 @@ SLP_EXPORT char *slp_strerror(const struct slp_error *err, char *buf, size_t siz
 	if (size == 0)
 		return buf;
 	buf[0] = '\0';
-	if (err->undo != SLP_UNDO_NONE && err->level >= 0) {
+	if (err->undo != SLP_UNDO_NONE && err->level >= 0 && err->call) {
 		add_after_write(&t, err);
 		return buf;
 	}
@@ -251,15 +256,21 @@ SLP_EXPORT char *slp_strerror(const struct slp_error *err, char *buf, size_t siz
 		add_errno(&t, err);
 		break;
 	case SLP_E_PID_IN_USE:
+		add(&t, "cannot run COMMAND%s: ", err->exact ? " with --exact" : "");
 		if (err->level >= 0) {
-			add(&t, "cannot run COMMAND with --exact: pid %lld is in use in ",
-			    (long long)err->value);
+			add(&t, "pid %lld is in use in ", (long long)err->value);
 			add_level(&t, err);
 		} else {
-			add(&t, "cannot run COMMAND with --exact: one of its pids is in use in %s",
-			    err->target);
+			add(&t, "one of its pids is in use in %s", err->target);
 		}
 		add(&t, "; nothing was run");
+		break;
+	case SLP_E_INTERRUPTED:
+		if (sigabbrev_np(err->signal))
+			add(&t, "interrupted by SIG%s", sigabbrev_np(err->signal));
+		else
+			add(&t, "interrupted by signal %d", err->signal);
+		add(&t, " while setting %s", err->target ? err->target : "the levels");
 		break;
 	case SLP_E_DENIED:
 		add_denied(&t, err);
@@ -282,6 +293,11 @@ SLP_EXPORT char *slp_strerror(const struct slp_error *err, char *buf, size_t siz
 	case SLP_E_EXEC:
 		add(&t, "cannot run %s", err->file);
 		add_errno(&t, err);
+		break;
+	case SLP_E_MASKED:
+		add(&t, "cannot set the last pid: %s is masked here, not procfs's own (a container "
+			"runtime's mask, as --security-opt mask=... makes): run without that mask",
+		    err->file);
 		break;
 	default:
 		add(&t, "unknown error %d", (int)err->code);

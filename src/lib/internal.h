@@ -3,6 +3,7 @@
 #ifndef SLP_INTERNAL_H
 #define SLP_INTERNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -22,7 +23,9 @@
 #define fail_at(...) slp__fail_at(__VA_ARGS__)
 #define fail_code(...) slp__fail_code(__VA_ARGS__)
 #define fail_sys(...) slp__fail_sys(__VA_ARGS__)
+#define fd_off_stdio(...) slp__fd_off_stdio(__VA_ARGS__)
 #define find_level_in_use(...) slp__find_level_in_use(__VA_ARGS__)
+#define is_procfs(...) slp__is_procfs(__VA_ARGS__)
 #define kernel_has_ioctl(...) slp__kernel_has_ioctl(__VA_ARGS__)
 #define lock_release(...) slp__lock_release(__VA_ARGS__)
 #define lock_take(...) slp__lock_take(__VA_ARGS__)
@@ -90,6 +93,19 @@ uint64_t target_level_ino(struct slp_target *target, unsigned int i);
 /* Fill err's level, its inode and the target's name; return -1. */
 int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i);
 
+/*
+ * nsfs.c: fd, moved to 3 or above if it is 0, 1 or 2 (which the caller
+ * had closed): the library's files never pose as standard streams.
+ * -1 stays -1, with errno.
+ */
+int fd_off_stdio(int fd);
+
+/*
+ * nsfs.c: is fd a file of procfs? A container runtime masks a file by
+ * mounting /dev/null over it (errno ENOTSUP when not).
+ */
+bool is_procfs(int fd);
+
 /* nsfs.c: namespace files, thin ioctl wrappers */
 int ns_open(const char *path);
 int ns_type(int fd);
@@ -117,6 +133,7 @@ struct plan {
 	unsigned int flags;		/* SLP_DRY_RUN, SLP_LOCK, SLP_EXACT */
 	bool spawn;			/* COMMAND is created in level 0 */
 	bool kernel_checks;		/* the kernel checks the whole write: nothing before it */
+	const sigset_t *interrupt;	/* signals that abandon the set, or NULL */
 	struct sysctl_state *sysctl;	/* the sysctl method's resources, once prepared */
 };
 

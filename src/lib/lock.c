@@ -16,7 +16,7 @@
 /* A dry run opens the file, the one thing that can fail, and waits for no lock. */
 int lock_take(bool dry_run, struct slp_error *err)
 {
-	int fd = open(NS_LAST_PID, O_RDONLY | O_CLOEXEC);
+	int fd = fd_off_stdio(open(NS_LAST_PID, O_RDONLY | O_CLOEXEC));
 
 	if (fd < 0) {
 		if (errno == ENOENT)

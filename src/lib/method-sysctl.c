@@ -2,48 +2,77 @@
 /*
  * The way every kernel has: a task may write /proc/sys/kernel/ns_last_pid
  * only for its own active pid namespace, so each level gets a helper
- * created in it, which writes and exits.
+ * created in it. A helper writes its level at once, then waits for the
+ * verdict: commit, and it exits; roll back, and it writes back what it
+ * replaced. So undoing needs no new process, and a failure anywhere
+ * before the verdict leaves no level changed.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "rawsys.h"
 
+enum { VERDICT_PENDING, VERDICT_COMMIT, VERDICT_ROLL_BACK };
+
+/* A helper's state word: the kernel clears it when the helper is gone. */
+enum { JOB_GONE = 0, JOB_RUNNING = 1, JOB_DONE = 2 };
+
 /* One level's write, in memory the helper shares with the caller (CLONE_VM). */
 struct job {
+	/* set by the caller before it runs */
 	bool wanted;		/* this level is to be written */
 	int sysctl_fd;		/* ns_last_pid, opened once */
 	char text[16];		/* the value to write */
 	size_t len;
-	bool save_old;		/* read the value first, to undo with */
+	pid_t check_pid;	/* > 0: note whether this pid is in use in the level */
+	int *verdict;		/* NULL: write and go, no verdict to wait for */
+	/* set by whoever runs it */
 	char old[16];		/* the value it replaced */
-	pid_t helper;		/* the helper running it; 0 for none or reaped */
+	size_t old_len;		/* 0 until it was read */
 	bool written;
-	const char *call;	/* what failed, if anything */
+	bool pid_in_use;
+	pid_t own_pid;		/* the helper's pid in its level */
+	bool undone;
+	const char *call;	/* the first failure, if any */
 	int errnum;
+	/* between the two */
+	int state;		/* JOB_RUNNING, JOB_DONE, JOB_GONE */
+	pid_t helper;		/* the helper's pid; 0 for none or reaped */
+	bool killed;		/* it died of a signal */
 };
 
 /*
  * The cheapest task there is: it shares the caller's memory, files,
  * filesystem context and signal handlers, so creating it copies almost
  * nothing, and it signals nobody when it exits (waited for by __WCLONE).
- * Each level has its own small stack, as helpers may run side by side.
+ * The kernel clears its state word when it is gone, alive or killed.
+ * Each level has its own small stack, as helpers run side by side.
  */
-#define HELPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_SYSVSEM | CLONE_IO)
+#define HELPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_SYSVSEM | \
+		      CLONE_IO | CLONE_CHILD_CLEARTID)
 #define HELPER_STACK 2048
+
+/* How many times a helper for an undo is tried when the kernel says EAGAIN. */
+#define UNDO_TRIES 50
 
 /* What a run of this method holds, all taken before the first write. */
 struct sysctl_state {
 	int fd;				/* ns_last_pid, read and write */
 	char *stacks;			/* one helper stack per level */
+	int verdict;			/* VERDICT_*, the helpers' futex */
 	struct job jobs[SLP_VECTOR_MAX];
 };
 
@@ -62,69 +91,93 @@ static size_t format_pid(char *buf, pid_t pid)
 	return len;
 }
 
-static struct job job_to_write(int sysctl_fd, const char *text, size_t len, bool save_old)
-{
-	struct job job = { .wanted = true, .sysctl_fd = sysctl_fd, .save_old = save_old };
-
-	job.len = len < sizeof(job.text) ? len : sizeof(job.text) - 1;
-	memcpy(job.text, text, job.len);
-	return job;
-}
-
-static int job_failed(struct job *job, const char *call, int errnum)
+static void job_failed(struct job *job, const char *call, int errnum)
 {
 	job->call = call;
 	job->errnum = errnum;
-	return -1;
 }
 
 /*
- * A helper's whole life; the caller runs it too for its own level. No
- * libc call that could set errno: see rawsys.h. pread and pwrite at 0,
- * so the shared file offset never matters.
+ * One level: note whether the pid asked about is in use, read what is
+ * there, write the value. No libc call that could set errno: see
+ * rawsys.h. pread and pwrite at 0, so the shared offset never matters.
  */
-static int run_job(void *arg)
+static void write_job(struct job *job)
 {
-	struct job *job = arg;
 	long ret;
 
-	if (job->save_old) {
-		ret = helper_pread(job->sysctl_fd, job->old, sizeof(job->old) - 1);
-		if (ret <= 0)
-			return job_failed(job, "read", ret < 0 ? (int)-ret : EIO);
-		job->old[ret] = '\0';
+	if (job->check_pid > 0)
+		job->pid_in_use = helper_pid_in_use(job->check_pid);
+	ret = helper_pread(job->sysctl_fd, job->old, sizeof(job->old) - 1);
+	if (ret <= 0) {
+		job_failed(job, "read", ret < 0 ? (int)-ret : EIO);
+		return;
 	}
+	job->old_len = (size_t)ret;
 	ret = helper_pwrite(job->sysctl_fd, job->text, job->len);
-	if (ret < 0)
-		return job_failed(job, "write", (int)-ret);
+	if (ret < 0) {
+		job_failed(job, "write", (int)-ret);
+		return;
+	}
 	job->written = true;
+}
+
+static void undo_job(struct job *job)
+{
+	job->undone = helper_pwrite(job->sysctl_fd, job->old, job->old_len) >= 0;
+}
+
+/* A helper's whole life. */
+static int run_helper(void *arg)
+{
+	struct job *job = arg;
+
+	/* a helper never outlives the caller, nor starts after it is gone */
+	if (!helper_die_with_creator())
+		return 1;
+	job->own_pid = (pid_t)raw_syscall4(SYS_getpid, 0, 0, 0, 0);
+	write_job(job);
+	__atomic_store_n(&job->state, JOB_DONE, __ATOMIC_RELEASE);
+	futex_wake_all(&job->state);
+	if (!job->verdict)
+		return 0;
+	while (__atomic_load_n(job->verdict, __ATOMIC_ACQUIRE) == VERDICT_PENDING)
+		futex_wait(job->verdict, VERDICT_PENDING);
+	if (*job->verdict == VERDICT_ROLL_BACK && job->written)
+		undo_job(job);
 	return 0;
 }
 
 static void reap_helper(struct job *job)
 {
-	int status;
+	int status = 0;
+	pid_t got;
 
 	if (!job->helper)
 		return;
-	while (waitpid(job->helper, &status, __WCLONE) < 0)
-		if (errno != EINTR) {
-			if (!job->call)
-				job_failed(job, "waitpid", errno);
-			break;
-		}
+	while ((got = waitpid(job->helper, &status, __WCLONE)) < 0 && errno == EINTR)
+		;
+	/* killed, or gone unseen: nothing it did after its last word is sure */
+	if (got < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		job->killed = true;
 	job->helper = 0;
 }
 
 /* setns() moves only the thread's future children into the level. */
 static int start_helper(int level_fd, struct job *job, char *stack)
 {
-	if (setns(level_fd, CLONE_NEWPID) < 0)
-		return job_failed(job, "setns", errno);
-	job->helper = clone(run_job, stack + HELPER_STACK, HELPER_FLAGS, job);
+	if (setns(level_fd, CLONE_NEWPID) < 0) {
+		job_failed(job, "setns", errno);
+		return -1;
+	}
+	job->state = JOB_RUNNING;
+	job->helper = clone(run_helper, stack + HELPER_STACK, HELPER_FLAGS, job, NULL, NULL,
+			    &job->state);
 	if (job->helper < 0) {
 		job->helper = 0;
-		return job_failed(job, "clone", errno);
+		job->state = JOB_GONE;
+		job_failed(job, "clone", errno);
+		return -1;
 	}
 	if (!HELPERS_MAY_OVERLAP)
 		reap_helper(job);
@@ -132,13 +185,14 @@ static int start_helper(int level_fd, struct job *job, char *stack)
 }
 
 /*
- * Run the wanted jobs, one per level, creating helpers innermost first.
- * Creating the helper of level i takes a pid in level i and every level
- * above, and nothing created later touches level i: so helper i may
- * write as soon as it exists, while the caller creates the next one.
- * The caller's own level, the outermost, is written once all exist.
+ * Start the wanted jobs, one per level, creating helpers innermost
+ * first. Creating the helper of level i takes a pid in level i and every
+ * level above, and nothing created later touches level i: so helper i
+ * may write as soon as it exists, while the caller creates the next one.
+ * The caller's own level, the outermost, it writes itself, once all
+ * helpers exist. Stops at the first that cannot be started.
  */
-static void run_jobs(const struct plan *plan, struct job *jobs)
+static void start_jobs(struct plan *plan, struct job *jobs)
 {
 	struct slp_target *target = plan->target;
 	unsigned int nr = plan->vec->nr, i;
@@ -148,36 +202,110 @@ static void run_jobs(const struct plan *plan, struct job *jobs)
 		if (!jobs[i].wanted)
 			continue;
 		if (target_is_callers(target, i))
-			run_job(&jobs[i]);
+			write_job(&jobs[i]);
 		else if (start_helper(target->level[i].fd, &jobs[i],
 				      plan->sysctl->stacks + (size_t)i * HELPER_STACK) < 0)
 			break;
 	}
-	for (i = 0; i < nr; i++)
-		reap_helper(&jobs[i]);
 	pidns_restore(saved);
 }
 
-static int first_failure(unsigned int nr, const struct job *jobs)
+/* Wait until each helper has written (or failed, or is gone). */
+static void wait_written(unsigned int nr, struct job *jobs)
 {
 	for (unsigned int i = 0; i < nr; i++)
-		if (jobs[i].call)
+		while (__atomic_load_n(&jobs[i].state, __ATOMIC_ACQUIRE) == JOB_RUNNING)
+			futex_wait(&jobs[i].state, JOB_RUNNING);
+}
+
+static void reap_all(unsigned int nr, struct job *jobs)
+{
+	for (unsigned int i = 0; i < nr; i++)
+		reap_helper(&jobs[i]);
+}
+
+/* The first level whose write did not happen for sure. */
+static int first_failure(unsigned int nr, const struct job *jobs)
+{
+	for (unsigned int i = 0; i < nr; i++) {
+		if (!jobs[i].wanted)
+			continue;
+		if (jobs[i].call || !jobs[i].written)
 			return (int)i;
+	}
 	return -1;
 }
 
-/* Write back the levels written, as they were: 0 if every one is. */
-static int undo(struct plan *plan)
+/* May this level hold a value of ours not put back: written, or its helper gone unseen? */
+static bool needs_undo(const struct job *job)
+{
+	return job->wanted && job->old_len > 0 && !job->undone && (job->written || job->killed);
+}
+
+/* Every level written is back as it was: 0, or -1 if some may not be. */
+static int all_undone(unsigned int nr, const struct job *jobs)
+{
+	for (unsigned int i = 0; i < nr; i++)
+		if (needs_undo(&jobs[i]))
+			return -1;
+	return 0;
+}
+
+/*
+ * Write back, with new helpers, each level that may hold a value of
+ * ours and was not put back: a helper gone without saying (killed), or
+ * a later failure (COMMAND could not be created). EAGAIN is retried:
+ * the helpers that just exited freed what they held.
+ */
+static int undo_by_new_helpers(struct plan *plan)
 {
 	struct job *jobs = plan->sysctl->jobs, back[SLP_VECTOR_MAX];
 	unsigned int nr = plan->vec->nr, i;
+	int tries;
 
-	for (i = 0; i < nr; i++)
-		back[i] = jobs[i].written ? job_to_write(jobs[i].sysctl_fd, jobs[i].old,
-							 strlen(jobs[i].old), false)
-					  : (struct job){ .wanted = false };
-	run_jobs(plan, back);
-	return first_failure(nr, back) < 0 ? 0 : -1;
+	for (i = 0; i < nr; i++) {
+		bool maybe = needs_undo(&jobs[i]);
+
+		back[i] = (struct job){ .wanted = maybe, .sysctl_fd = jobs[i].sysctl_fd };
+		if (maybe) {
+			memcpy(back[i].text, jobs[i].old, jobs[i].old_len);
+			back[i].len = jobs[i].old_len;
+		}
+	}
+	for (tries = 0; tries < UNDO_TRIES; tries++) {
+		for (i = 0; i < nr; i++) {
+			back[i].call = NULL;
+			back[i].written = back[i].killed = false;
+			back[i].state = JOB_GONE;
+		}
+		start_jobs(plan, back);
+		wait_written(nr, back);
+		reap_all(nr, back);
+		for (i = 0; i < nr; i++) {
+			if (!back[i].wanted)
+				continue;
+			if (back[i].written && !back[i].killed) {
+				jobs[i].undone = true;
+				back[i].wanted = false;
+			} else if (back[i].call && back[i].errnum != EAGAIN) {
+				return -1;
+			}
+		}
+		if (all_undone(nr, jobs) == 0)
+			return 0;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	return -1;
+}
+
+/* After a later failure (COMMAND could not be created): put every level back. */
+static int undo(struct plan *plan)
+{
+	struct job *jobs = plan->sysctl->jobs;
+
+	for (unsigned int i = 0; i < plan->vec->nr; i++)
+		jobs[i].undone = !jobs[i].written;
+	return undo_by_new_helpers(plan);
 }
 
 static enum slp_code code_of_write(int errnum)
@@ -193,26 +321,142 @@ static enum slp_code code_of_write(int errnum)
 	}
 }
 
+/* The pid in level `level` of the helper of level k, from its NSpid; -1 if unknown. */
+static pid_t helper_pid_at(const struct job *job, unsigned int k, unsigned int level)
+{
+	pid_t nspid[SLP_VECTOR_MAX + 2];
+	char path[32];
+	int n, at;
+
+	if (k == level)
+		return job->own_pid;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)job->helper);
+	n = nspid_read(AT_FDCWD, path, nspid, SLP_VECTOR_MAX + 2);
+	/* nspid[n - 1] is its pid in level k, each one before it a level further out */
+	at = n - 1 - (int)(level - k);
+	return n > 0 && at >= 0 ? nspid[at] : -1;
+}
+
+/*
+ * With COMMAND to create: a level whose pid is in use is no race to
+ * retry but a refusal. In use by one of our helpers, which are about to
+ * go, it is free for COMMAND.
+ */
+static int check_pids_free(struct plan *plan, struct slp_error *err)
+{
+	struct job *jobs = plan->sysctl->jobs;
+	unsigned int nr = plan->vec->nr;
+
+	for (unsigned int level = 0; level < nr; level++) {
+		pid_t want = plan->vec->pid[level] + 1;
+		bool ours = false;
+
+		if (!jobs[level].pid_in_use)
+			continue;
+		for (unsigned int k = 0; k <= level && !ours; k++) {
+			if (!jobs[k].helper && !(k == level && jobs[k].own_pid))
+				continue;
+			ours = target_is_callers(plan->target, level) ? jobs[k].helper == want
+								       : helper_pid_at(&jobs[k], k, level) == want;
+		}
+		if (ours)
+			continue;
+		fail_code(err, SLP_E_PID_IN_USE, EEXIST, NULL, NULL);
+		err->value = want;
+		return fail_at(err, plan->target, level);
+	}
+	return 0;
+}
+
+/* A signal of the caller's interrupt set came while the levels were written. */
+static int check_interrupt(struct plan *plan, struct slp_error *err)
+{
+	sigset_t pending;
+	siginfo_t info;
+
+	if (!plan->interrupt || sigpending(&pending) < 0)
+		return 0;
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction action;
+		sigset_t only;
+
+		if (sigismember(plan->interrupt, sig) != 1 || sigismember(&pending, sig) != 1)
+			continue;
+		/* taken, so that the caller hears it as this error, not by dying of it */
+		sigemptyset(&only);
+		sigaddset(&only, sig);
+		(void)sigtimedwait(&only, &info, &(struct timespec){ 0, 0 });
+		/* held, a signal the caller ignores is pending all the same: it stays ignored */
+		if (sigaction(sig, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
+			continue;
+		fail_code(err, SLP_E_INTERRUPTED, EINTR, NULL, NULL);
+		err->signal = sig;
+		err->target = plan->target->name;
+		return -1;
+	}
+	return 0;
+}
+
+/* Why the levels cannot stay: a write that failed, or what the plan forbids. */
+static int judge(struct plan *plan, int failed, struct slp_error *err)
+{
+	struct job *jobs = plan->sysctl->jobs;
+
+	if (failed >= 0) {
+		const struct job *job = &jobs[failed];
+
+		if (job->call)
+			fail_code(err, code_of_write(job->errnum), job->errnum, job->call, NULL);
+		else
+			fail_code(err, SLP_E_SYSTEM, 0, "its helper died before it wrote", NULL);
+		return fail_at(err, plan->target, (unsigned int)failed);
+	}
+	if (plan->spawn && check_pids_free(plan, err) < 0)
+		return -1;
+	return check_interrupt(plan, err);
+}
+
+/*
+ * Every level at once, all or nothing. Signals are held on this thread
+ * while helpers live, and helpers inherit that: none dies of a signal
+ * meant for the caller, and one that comes is acted on after.
+ */
 static int write_levels(struct plan *plan, struct slp_error *err)
 {
 	struct sysctl_state *state = plan->sysctl;
 	const struct slp_vector *vec = plan->vec;
-	char text[16];
-	int failed;
+	struct job *jobs = state->jobs;
+	sigset_t all, mask;
+	/* helpers one at a time (see rawsys.h) write and go: no verdict to wait for */
+	bool hold = HELPERS_MAY_OVERLAP;
+	int failed, ret;
 
 	for (uint32_t i = 0; i < vec->nr; i++) {
-		/* One write alone, with nothing after it, needs no undo. */
-		state->jobs[i] = job_to_write(state->fd, text, format_pid(text, vec->pid[i]),
-					      vec->nr > 1 || plan->spawn);
+		jobs[i] = (struct job){ .wanted = true, .sysctl_fd = state->fd,
+					.verdict = hold ? &state->verdict : NULL };
+		jobs[i].len = format_pid(jobs[i].text, vec->pid[i]);
+		if (plan->spawn)
+			jobs[i].check_pid = vec->pid[i] + 1;
 	}
-	run_jobs(plan, state->jobs);
-	failed = first_failure(vec->nr, state->jobs);
-	if (failed < 0)
-		return 0;
-	fail_code(err, code_of_write(state->jobs[failed].errnum), state->jobs[failed].errnum,
-		  state->jobs[failed].call, NULL);
-	err->undo = undo(plan) == 0 ? SLP_UNDO_DONE : SLP_UNDO_FAILED;
-	return fail_at(err, plan->target, (unsigned int)failed);
+	state->verdict = VERDICT_PENDING;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
+	start_jobs(plan, jobs);
+	wait_written(vec->nr, jobs);
+	failed = first_failure(vec->nr, jobs);
+	ret = judge(plan, failed, err);
+	__atomic_store_n(&state->verdict, ret == 0 ? VERDICT_COMMIT : VERDICT_ROLL_BACK,
+			 __ATOMIC_RELEASE);
+	futex_wake_all(&state->verdict);
+	/* the caller's own level is the caller's to put back */
+	if (ret < 0 && target_is_callers(plan->target, vec->nr - 1) && jobs[vec->nr - 1].written)
+		undo_job(&jobs[vec->nr - 1]);
+	reap_all(vec->nr, jobs);
+	if (ret < 0)
+		err->undo = all_undone(vec->nr, jobs) == 0 || undo_by_new_helpers(plan) == 0
+				    ? SLP_UNDO_DONE : SLP_UNDO_FAILED;
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	return ret;
 }
 
 static int open_failed(int errnum, struct slp_error *err)
@@ -245,7 +489,7 @@ static int prepare(struct plan *plan, struct slp_error *err)
 
 	if (!state)
 		return fail_sys(err, ENOMEM, "allocate memory for", "the helpers");
-	state->fd = open(NS_LAST_PID, O_RDWR | O_CLOEXEC);
+	state->fd = fd_off_stdio(open(NS_LAST_PID, O_RDWR | O_CLOEXEC));
 	if (state->fd < 0) {
 		int errnum = errno;
 
@@ -253,6 +497,10 @@ static int prepare(struct plan *plan, struct slp_error *err)
 		return open_failed(errnum, err);
 	}
 	plan->sysctl = state;
+	if (!is_procfs(state->fd)) {
+		release(plan);
+		return fail_code(err, SLP_E_MASKED, 0, NULL, NS_LAST_PID);
+	}
 	state->stacks = aligned_alloc(64, (size_t)plan->vec->nr * HELPER_STACK);
 	if (!state->stacks) {
 		release(plan);
@@ -291,7 +539,7 @@ int write_own_last_pid(pid_t pid)
 
 	if (fd < 0)
 		return -1;
-	if (write(fd, text, len) < 0) {
+	if (!is_procfs(fd) || write(fd, text, len) < 0) {
 		errnum = errno;
 		close(fd);
 		errno = errnum;

@@ -2,21 +2,49 @@
 /* Namespace files: open, type, parent, owner; thin ioctl wrappers. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
 #include "internal.h"
 
+int fd_off_stdio(int fd)
+{
+	int moved, errnum;
+
+	if (fd < 0 || fd > 2)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	errnum = errno;
+	close(fd);
+	errno = errnum;
+	return moved;
+}
+
+bool is_procfs(int fd)
+{
+	struct statfs fs;
+
+	if (fstatfs(fd, &fs) < 0)
+		return false;
+	if (fs.f_type == PROC_SUPER_MAGIC)
+		return true;
+	errno = ENOTSUP;
+	return false;
+}
+
 int ns_open(const char *path)
 {
 	/* O_NONBLOCK: a FIFO named by mistake must not hang the caller. */
-	return open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	return fd_off_stdio(open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
 }
 
 int ns_type(int fd)
@@ -26,12 +54,12 @@ int ns_type(int fd)
 
 int ns_parent(int fd)
 {
-	return ioctl(fd, NS_GET_PARENT);
+	return fd_off_stdio(ioctl(fd, NS_GET_PARENT));
 }
 
 int ns_owner(int fd)
 {
-	return ioctl(fd, NS_GET_USERNS);
+	return fd_off_stdio(ioctl(fd, NS_GET_USERNS));
 }
 
 uid_t ns_owner_uid(int userns_fd)
@@ -89,7 +117,7 @@ int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
 
 int pidns_save(void)
 {
-	return open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+	return fd_off_stdio(open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
 }
 
 /*

@@ -32,7 +32,7 @@ static int check_args(const struct slp_vector *vec, const struct slp_options *op
 int call_begin(struct slp_error **err, struct slp_error *local, const struct slp_options **opts,
 	       const struct slp_vector *vec)
 {
-	static const struct slp_options defaults = { SLP_METHOD_AUTO, 0 };
+	static const struct slp_options defaults = { SLP_METHOD_AUTO, 0, NULL };
 
 	*err = *err ? *err : local;
 	error_clear(*err);
@@ -50,7 +50,8 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 {
 	int fd = target->level[0].fd;
 
-	*plan = (struct plan){ .target = target, .vec = vec, .flags = opts->flags, .spawn = spawn };
+	*plan = (struct plan){ .target = target, .vec = vec, .flags = opts->flags, .spawn = spawn,
+			       .interrupt = opts->interrupt };
 	if (exact_asked(opts)) {
 		if (!spawn)
 			return fail_code(err, SLP_E_INVALID, EINVAL,

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * pread and pwrite for the sysctl method's helpers. A helper runs in the
- * caller's memory (CLONE_VM) next to the caller and its other helpers, and
- * so shares their thread-local errno: where the architecture allows,
- * these enter the kernel directly and return -errno, leaving errno alone.
+ * The system calls of the sysctl method's helpers. A helper runs in the
+ * caller's memory (CLONE_VM) next to the caller and its other helpers,
+ * and so shares their thread-local errno: where the architecture allows,
+ * these enter the kernel directly and return -errno, leaving errno
+ * alone, and helpers may then run side by side and wait for a verdict.
  */
 #ifndef SETLASTPID_RAWSYS_H
 #define SETLASTPID_RAWSYS_H
 
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/futex.h>
 
 #if defined(__x86_64__)
 #define HELPERS_MAY_OVERLAP 1
@@ -39,10 +44,19 @@ static inline long raw_syscall4(long nr, long a, long b, long c, long d)
 	return x0;
 }
 #else
+/*
+ * Through libc, errno and all: the caller waits for each helper in turn,
+ * and no helper waits for a verdict.
+ */
 #define HELPERS_MAY_OVERLAP 0
+static inline long raw_syscall4(long nr, long a, long b, long c, long d)
+{
+	long ret = syscall(nr, a, b, c, d);
+
+	return ret < 0 ? -errno : ret;
+}
 #endif
 
-#if HELPERS_MAY_OVERLAP
 /* pread(fd, buf, len, 0): the length read, or -errno. */
 static inline long helper_pread(int fd, void *buf, size_t len)
 {
@@ -54,15 +68,34 @@ static inline long helper_pwrite(int fd, const void *buf, size_t len)
 {
 	return raw_syscall4(SYS_pwrite64, fd, (long)buf, (long)len, 0);
 }
-#else
-/* Through libc, errno and all: the caller waits for each helper in turn. */
-static inline long length_or_minus_errno(ssize_t ret)
+
+/* kill(pid, 0) in the helper's own pid namespace: is pid in use there? */
+static inline bool helper_pid_in_use(pid_t pid)
 {
-	return ret < 0 ? -errno : ret;
+	return raw_syscall4(SYS_kill, pid, 0, 0, 0) != -ESRCH;
 }
 
-#define helper_pread(fd, buf, len) length_or_minus_errno(pread(fd, buf, len, 0))
-#define helper_pwrite(fd, buf, len) length_or_minus_errno(pwrite(fd, buf, len, 0))
-#endif
+/* SIGKILL when the task that created it dies; false if that has happened. */
+static inline bool helper_die_with_creator(void)
+{
+	raw_syscall4(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	/*
+	 * The creator is in a pid namespace above the helper's, where the
+	 * helper sees no parent (0) until it is reparented to one of its own.
+	 */
+	return raw_syscall4(SYS_getppid, 0, 0, 0, 0) == 0;
+}
+
+/* Sleep while *word is value. */
+static inline void futex_wait(int *word, int value)
+{
+	raw_syscall4(SYS_futex, (long)word, FUTEX_WAIT, value, 0);
+}
+
+/* Wake every task sleeping on *word. */
+static inline void futex_wake_all(int *word)
+{
+	raw_syscall4(SYS_futex, (long)word, FUTEX_WAKE, 0x7fffffff, 0);
+}
 
 #endif

@@ -64,6 +64,13 @@ enum {
 struct slp_options {
 	enum slp_method method;
 	unsigned int flags;
+	/*
+	 * Signals that abandon a set: if one comes while the levels are being
+	 * written, each is put back and the call fails with SLP_E_INTERRUPTED,
+	 * the signal taken (err->signal). NULL: none does. Every signal is held
+	 * on the calling thread while the levels are written, whatever this is.
+	 */
+	const sigset_t *interrupt;
 };
 
 /* What failed: each has its exit status in setlastpid(8), slp_exit_status(). */
@@ -84,6 +91,8 @@ enum slp_code {
 	SLP_E_NO_CLONE3,	/* the kernel lacks clone3() with set_tid */
 	SLP_E_STOLEN,		/* COMMAND got got, not want, in level: not run */
 	SLP_E_EXEC,		/* COMMAND could not be executed: errnum */
+	SLP_E_INTERRUPTED,	/* signal of opts->interrupt came: levels put back */
+	SLP_E_MASKED,		/* file is not procfs's own (a container's mask) */
 };
 
 /* The capability the kernel asks for over the user namespace owning a level. */
@@ -115,7 +124,8 @@ struct slp_error {
 	int ns_type;		/* SLP_E_NOT_PIDNS: CLONE_NEW* of the file; 0: none */
 	pid_t want, got;	/* SLP_E_STOLEN */
 	enum slp_undo undo;
-	unsigned int exact : 1;	/* SLP_E_RANGE: the limit is clone3()'s, SLP_EXACT was asked */
+	int signal;		/* SLP_E_INTERRUPTED: the signal */
+	unsigned int exact : 1;	/* SLP_EXACT was asked: the range is clone3()'s */
 	uint64_t reserved[6];
 };
 

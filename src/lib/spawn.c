@@ -149,6 +149,7 @@ static int fail_exact(const struct plan *plan, int errnum, struct slp_error *err
 	case EEXIST:
 		fail_code(err, SLP_E_PID_IN_USE, errnum, NULL, NULL);
 		err->target = plan->target->name;
+		err->exact = true;
 		level = find_level_in_use(plan->target, plan->vec);
 		if (level >= plan->vec->nr)
 			return -1;
@@ -165,6 +166,18 @@ static int fail_exact(const struct plan *plan, int errnum, struct slp_error *err
 		return fail_sys(err, errnum, "create COMMAND with clone3() set_tid in",
 				plan->target->name);
 	}
+}
+
+/* A pid in use is no race to retry: COMMAND could never have it. */
+static int check_pids_free_in_proc(struct plan *plan, struct slp_error *err)
+{
+	unsigned int level = find_level_in_use(plan->target, plan->vec);
+
+	if (level >= plan->vec->nr)
+		return 0;
+	fail_code(err, SLP_E_PID_IN_USE, EEXIST, NULL, NULL);
+	err->value = plan->vec->pid[level] + 1;
+	return fail_at(err, plan->target, level);
 }
 
 static void reap(pid_t pid)
@@ -190,7 +203,9 @@ static int acquire(struct spawn *spawn, struct slp_error *err)
 {
 	bool dry_run = spawn->plan.flags & SLP_DRY_RUN;
 
-	if (pipe2(spawn->pipe, O_CLOEXEC) < 0)
+	if (pipe2(spawn->pipe, O_CLOEXEC) < 0 ||
+	    (spawn->pipe[0] = fd_off_stdio(spawn->pipe[0])) < 0 ||
+	    (spawn->pipe[1] = fd_off_stdio(spawn->pipe[1])) < 0)
 		return fail_sys(err, errno, "make a pipe for", "COMMAND");
 	if ((spawn->plan.flags & SLP_LOCK) && (spawn->lock_fd = lock_take(dry_run, err)) < 0)
 		return -1;
@@ -260,6 +275,9 @@ static int spawn_target(struct spawn *spawn, pid_t *pid, struct slp_error *err)
 		return -1;
 	if (spawn->plan.flags & SLP_DRY_RUN)
 		return 0;
+	/* the ioctl has no helper in each level to look: /proc tells (the sysctl method's look) */
+	if (spawn->plan.method == &method_ioctl && check_pids_free_in_proc(&spawn->plan, err) < 0)
+		return -1;
 	if (spawn->plan.method) {
 		if (plan_write(&spawn->plan, err) < 0)
 			return -1;

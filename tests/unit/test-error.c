@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,7 +60,7 @@ static void test_statuses(void)
 		{ SLP_E_OUTSIDE, 65 }, { SLP_E_RANGE, 65 }, { SLP_E_REFUSED, 65 },
 		{ SLP_E_PID_IN_USE, 65 }, { SLP_E_DENIED, 77 }, { SLP_E_NO_IOCTL, 69 },
 		{ SLP_E_NO_SYSCTL, 69 }, { SLP_E_NO_CLONE3, 69 }, { SLP_E_STOLEN, 75 },
-		{ SLP_E_EXEC, 126 },
+		{ SLP_E_EXEC, 126 }, { SLP_E_MASKED, 77 },
 	};
 	int all = 1, one_line = 1;
 
@@ -75,6 +76,8 @@ static void test_statuses(void)
 	ok(one_line, "every code has one line of text");
 	ok(slp_exit_status(&(struct slp_error){ .code = SLP_E_EXEC, .errnum = ENOENT }) == 127,
 	   "COMMAND not found: 127");
+	ok(slp_exit_status(&(struct slp_error){ .code = SLP_E_INTERRUPTED, .signal = 2 }) == 130,
+	   "interrupted by signal 2: 130, as a shell tells it");
 }
 
 static void test_texts(void)
@@ -100,6 +103,17 @@ static void test_texts(void)
 	err.undo = SLP_UNDO_FAILED;
 	says(&err, "cannot set level 0 (pid:[7]) of T: write failed: Invalid argument; the levels "
 		   "written may not have been put back", "a refused write, not undone");
+	err = (struct slp_error){ .code = SLP_E_INTERRUPTED, .level = -1, .signal = SIGTERM,
+				  .target = "T", .undo = SLP_UNDO_DONE };
+	says(&err, "interrupted by SIGTERM while setting T; the levels written were put back",
+	     "interrupted, undone");
+	err = (struct slp_error){ .code = SLP_E_PID_IN_USE, .level = 0, .level_ino = 7, .target = "T",
+				  .value = 1 };
+	says(&err, "cannot run COMMAND: pid 1 is in use in level 0 (pid:[7]) of T; nothing was run",
+	     "a pid in use");
+	err.exact = 1;
+	says(&err, "cannot run COMMAND with --exact: pid 1 is in use in level 0 (pid:[7]) of T; "
+		   "nothing was run", "a pid in use, --exact");
 	err = (struct slp_error){ .code = SLP_E_RANGE, .level = 1, .value = 40000, .limit = 32768 };
 	says(&err, "value 2 of VECTOR, 40000, is above pid_max (32768): give 0 to 32768", "range");
 	err = (struct slp_error){ .code = SLP_E_SYSTEM, .level = -1, .call = "open",
