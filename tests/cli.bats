@@ -126,14 +126,19 @@ load helpers
 }
 
 @test "options end at VECTOR: everything after it is COMMAND's, -- or not" {
-	run -0 "$SETLASTPID" --dry-run --method=sysctl 5 ls -v --verbose
+	requires userns
+	# a pid namespace of the test's own, where pid 6 is free for COMMAND
+	run -0 unshare --user --map-root-user --pid --fork -- \
+		"$SETLASTPID" --dry-run --method=sysctl 5 ls -v --verbose
 	[ "${#lines[@]}" = 2 ]
 	[[ ${lines[0]} == "would set level 0 pid:["*"] to 5 via sysctl" ]]
 	[ "${lines[1]}" = "would run ls" ]
-	run -0 "$SETLASTPID" --dry-run --method=sysctl 5 -- sh -c 'echo hi'
+	run -0 unshare --user --map-root-user --pid --fork -- \
+		"$SETLASTPID" --dry-run --method=sysctl 5 -- sh -c 'echo hi'
 	[ "${lines[1]}" = "would run sh" ]
 	# an option after VECTOR is COMMAND, not an unknown option of ours
-	run -0 "$SETLASTPID" --dry-run --method=sysctl 5 --bogus
+	run -0 unshare --user --map-root-user --pid --fork -- \
+		"$SETLASTPID" --dry-run --method=sysctl 5 --bogus
 	[ "${lines[1]}" = "would run --bogus" ]
 }
 

@@ -81,7 +81,8 @@ setup() {
 	run -0 "$SETLASTPID" --dry-run --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7
 	[[ ${lines[0]} == "would set level 0 pid:["*"] to 100 via sysctl" ]]
 	[[ ${lines[2]} == "would set level 2 pid:["*"] to 7 via sysctl" ]]
-	assert_unchanged
+	# nothing written; on Linux 6.14+ a helper per level read its pid_max
+	assert_unchanged_but "$(probe_pids 3)"
 }
 
 @test "no helper outlives the tool, none is left a zombie" {
@@ -100,6 +101,7 @@ setup() {
 }
 
 @test "exit 65: a value above pid_max, in any level, changes no level" {
+	pid_max_per_ns && skip "each level has a pid_max of its own here: see the next test"
 	nest_create 3
 	remember_levels
 	local max
@@ -108,6 +110,30 @@ setup() {
 	assert_stderr_is "setlastpid: value 3 of VECTOR, $((max + 1)), is above pid_max ($max): give 0 to $max"
 	assert_unchanged
 	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" "0,$max"
+}
+
+@test "Linux 6.14+: each level by its own pid_max, not the caller's" {
+	pid_max_per_ns || skip "this kernel has one pid_max for all (before Linux 6.14)"
+	nest_create 3
+	local max
+	max=$(pid_max)
+	# a nest's own pid_max is the kernel's limit, above the host's: the
+	# kernel takes a value the caller's pid_max would refuse
+	[ "$(nest_pid_max "$NEST")" -gt "$max" ] || skip "the nest's pid_max is not above the host's"
+	run -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" "$((max + 100)),50,7"
+	assert_next "$NEST" "$((max + 101)) 51 8"
+	# and a level that lowered its own refuses what is above it, from inside
+	nsenter --target "$NEST" --pid -- sh -c 'echo 1000 >/proc/sys/kernel/pid_max'
+	remember_levels
+	run -65 --separate-stderr "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 1500,50,7
+	assert_one_error_line "value 1 of VECTOR, 1500, is above pid_max (1000): give 0 to 1000"
+	# the dry run says so too
+	run -65 --separate-stderr "$SETLASTPID" --dry-run --method=sysctl --ns "/proc/$NEST/ns/pid" 1500,50,7
+	assert_stderr_is "setlastpid: value 1 of VECTOR, 1500, is above pid_max (1000): give 0 to 1000"
+	# no level changed, but for the helpers' pids: two runs of three each
+	assert_unchanged_but "2 4 6"
+	run -65 --separate-stderr "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" "100,50,$((4194304 + 1))"
+	assert_stderr_is "setlastpid: value 3 of VECTOR, 4194305, is above pid_max (4194304): give 0 to 4194304"
 }
 
 @test "exit 65: more levels than the nest has, as seen from the caller, changes no level" {
@@ -190,14 +216,12 @@ setup() {
 }
 
 @test "a write the kernel refuses after the checks: every level written is put back" {
+	command -v strace >/dev/null || skip "needs strace"
 	nest_create 3
-	# Linux 6.14+: a pid namespace has a pid_max of its own, lower here
-	# than the caller's, which the checks go by: level 0 will refuse 2000.
-	nsenter --target "$NEST" --pid -- sh -c 'echo 1000 >/proc/sys/kernel/pid_max' 2>/dev/null &&
-		[ "$(cat /proc/sys/kernel/pid_max)" != 1000 ] ||
-		skip "this kernel has no pid_max per pid namespace (Linux 6.14+)"
 	remember_levels
-	run -65 --separate-stderr "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 2000,500,400
+	# the helper of level 0 writes first; the kernel (strace, here) says no
+	run -65 --separate-stderr strace -f -qq -o /dev/null -e inject=pwrite64:error=EINVAL:when=1 \
+		"$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 2000,500,400
 	assert_stderr_is "setlastpid: cannot set level 0 (pid:[$(stat -L -c %i "/proc/$NEST/ns/pid")]) of /proc/$NEST/ns/pid: write failed: Invalid argument; the levels written were put back"
 	# levels 1 and 2 took 500 and 400, then their old values back: each
 	# is one on for the probe, and one for each helper created at or below it

@@ -157,6 +157,45 @@ pid_max() {
 	cat /proc/sys/kernel/pid_max
 }
 
+# Does this kernel give each pid namespace a pid_max of its own (Linux 6.14+)?
+pid_max_per_ns() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	minor=${minor%%[!0-9]*}
+	[ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 14 ]; }
+}
+
+# nest_pid_max PID: the pid_max of PID's pid namespace, read by a task
+# there (it takes a pid there: read it before remember_levels).
+nest_pid_max() {
+	nsenter --target "$1" --pid -- cat /proc/sys/kernel/pid_max
+}
+
+# probe_pids N: how many pids a dry run's helpers take in each of N
+# levels, innermost first: on Linux 6.14+ one helper per level reads its
+# pid_max from inside, and the helper of level i has a pid in levels i
+# and above; elsewhere none.
+probe_pids() {
+	local i out=()
+	for ((i = 0; i < $1; i++)); do
+		if pid_max_per_ns; then out+=($((i + 1))); else out+=(0); fi
+	done
+	echo "${out[*]}"
+}
+
+# assert_unchanged_but N...: as assert_unchanged, each level also moved
+# on by the number given for it (pids our own helpers took).
+assert_unchanged_but() {
+	local -a before moved
+	read -r -a before <<<"$BEFORE"
+	read -r -a moved <<<"$*"
+	local i want=()
+	for ((i = 0; i < ${#moved[@]}; i++)); do
+		want+=($((before[i] + 1 + moved[i])))
+	done
+	assert_next "$NEST" "${want[*]}"
+}
+
 teardown() {
 	nest_destroy_all
 }

@@ -41,6 +41,7 @@
 #define nspid_read(...) slp__nspid_read(__VA_ARGS__)
 #define pidns_restore(...) slp__pidns_restore(__VA_ARGS__)
 #define pidns_save(...) slp__pidns_save(__VA_ARGS__)
+#define pid_max_per_namespace(...) slp__pid_max_per_namespace(__VA_ARGS__)
 #define plan_check(...) slp__plan_check(__VA_ARGS__)
 #define plan_make(...) slp__plan_make(__VA_ARGS__)
 #define plan_report(...) slp__plan_report(__VA_ARGS__)
@@ -161,8 +162,12 @@ int write_own_last_pid(pid_t pid);
 
 /* rules.c */
 int read_pid_max(int *pid_max, struct slp_error *err);
-/* Every value within 0..pid_max (exact: below pid_max - 1). */
-int check_range(const struct slp_vector *vec, bool exact, struct slp_error *err);
+/* Every value within its level's range, as far as the caller can tell: see rules.c. */
+int check_range(struct plan *plan, bool exact, struct slp_error *err);
+/* Linux 6.14 and later: a pid_max per pid namespace, read from inside it. */
+bool pid_max_per_namespace(void);
+/* The kernel's PID_MAX_LIMIT: no pid_max is above it. */
+#define PID_MAX_LIMIT (4 * 1024 * 1024)
 /* The kernel's capability rule for every level, walked in userspace. */
 int check_owners(const struct plan *plan, struct slp_error *err);
 /* setns() into every level a helper is to be born in: the kernel's own check. */

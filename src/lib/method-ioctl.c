@@ -34,7 +34,7 @@ bool kernel_has_ioctl(int fd)
 static int check(struct plan *plan, struct slp_error *err)
 {
 	if (target_resolve(plan->target, plan->vec->nr, err) < 0 ||
-	    check_range(plan->vec, false, err) < 0)
+	    check_range(plan, false, err) < 0)
 		return -1;
 	return check_owners(plan, err);
 }
@@ -49,7 +49,7 @@ static int explain(struct plan *plan, int errnum, struct slp_error *err)
 		return -1;
 	case EINVAL:
 		if (target_resolve(plan->target, plan->vec->nr, err) < 0 ||
-		    check_range(plan->vec, false, err) < 0)
+		    check_range(plan, false, err) < 0)
 			return -1;
 		fail_code(err, SLP_E_REFUSED, errnum, NULL, NULL);
 		err->target = plan->target->name;
@@ -57,7 +57,7 @@ static int explain(struct plan *plan, int errnum, struct slp_error *err)
 	case EPERM:
 	case EACCES:
 		if (target_resolve(plan->target, plan->vec->nr, err) < 0 ||
-		    check_range(plan->vec, false, err) < 0)
+		    check_range(plan, false, err) < 0)
 			return -1;
 		return explain_denial(plan, errnum, err);
 	default:
@@ -67,6 +67,8 @@ static int explain(struct plan *plan, int errnum, struct slp_error *err)
 
 static int write_levels(struct plan *plan, struct slp_error *err)
 {
+	if (plan->flags & SLP_DRY_RUN)
+		return 0;
 	if (ioctl(plan->target->level[0].fd, NS_SET_LAST_PID_VEC, plan->vec) < 0)
 		return explain(plan, errno, err);
 	return 0;

@@ -37,7 +37,10 @@ struct job {
 	int sysctl_fd;		/* ns_last_pid, opened once */
 	char text[16];		/* the value to write */
 	size_t len;
+	pid_t value;		/* the value, to check against the level's own pid_max */
+	bool check_pid_max;	/* read the level's pid_max (its own, Linux 6.14+) */
 	pid_t check_pid;	/* > 0: note whether this pid is in use in the level */
+	bool dry_run;		/* check only: read and write nothing */
 	int *verdict;		/* NULL: write and go, no verdict to wait for */
 	/* set by whoever runs it */
 	char old[16];		/* the value it replaced */
@@ -45,6 +48,7 @@ struct job {
 	bool written;
 	bool pid_in_use;
 	pid_t own_pid;		/* the helper's pid in its level */
+	long pid_max;		/* its level's pid_max, if read */
 	bool undone;
 	const char *call;	/* the first failure, if any */
 	int errnum;
@@ -97,17 +101,48 @@ static void job_failed(struct job *job, const char *call, int errnum)
 	job->errnum = errnum;
 }
 
+/* The level's own pid_max, as a task in it reads it: -errno if it cannot be read. */
+static long read_level_pid_max(void)
+{
+	char text[16];
+	long fd = helper_open(PID_MAX), len, value = 0;
+
+	if (fd < 0)
+		return fd;
+	len = helper_pread((int)fd, text, sizeof(text));
+	helper_close((int)fd);
+	if (len <= 0)
+		return len < 0 ? len : -EIO;
+	for (long i = 0; i < len && text[i] >= '0' && text[i] <= '9'; i++)
+		value = value * 10 + (text[i] - '0');
+	return value;
+}
+
 /*
- * One level: note whether the pid asked about is in use, read what is
- * there, write the value. No libc call that could set errno: see
- * rawsys.h. pread and pwrite at 0, so the shared offset never matters.
+ * One level: its checks (its own pid_max, whether the pid asked about is
+ * in use), then read what is there and write the value. No libc call
+ * that could set errno: see rawsys.h. pread and pwrite at 0, so the
+ * shared offset never matters.
  */
 static void write_job(struct job *job)
 {
 	long ret;
 
+	if (job->check_pid_max) {
+		job->pid_max = read_level_pid_max();
+		if (job->pid_max < 0) {
+			job_failed(job, "read pid_max", (int)-job->pid_max);
+			return;
+		}
+		if (job->value > job->pid_max) {
+			job_failed(job, "range", 0);
+			return;
+		}
+	}
 	if (job->check_pid > 0)
 		job->pid_in_use = helper_pid_in_use(job->check_pid);
+	if (job->dry_run)
+		return;
 	ret = helper_pread(job->sysctl_fd, job->old, sizeof(job->old) - 1);
 	if (ret <= 0) {
 		job_failed(job, "read", ret < 0 ? (int)-ret : EIO);
@@ -224,13 +259,14 @@ static void reap_all(unsigned int nr, struct job *jobs)
 		reap_helper(&jobs[i]);
 }
 
-/* The first level whose write did not happen for sure. */
+/* The first level whose write (or, in a dry run, whose checks) did not happen for sure. */
 static int first_failure(unsigned int nr, const struct job *jobs)
 {
 	for (unsigned int i = 0; i < nr; i++) {
 		if (!jobs[i].wanted)
 			continue;
-		if (jobs[i].call || !jobs[i].written)
+		if (jobs[i].call || (!jobs[i].written && !jobs[i].dry_run) ||
+		    (jobs[i].dry_run && jobs[i].killed))
 			return (int)i;
 	}
 	return -1;
@@ -405,10 +441,15 @@ static int judge(struct plan *plan, int failed, struct slp_error *err)
 	if (failed >= 0) {
 		const struct job *job = &jobs[failed];
 
-		if (job->call)
+		if (job->call && strcmp(job->call, "range") == 0) {
+			fail_code(err, SLP_E_RANGE, 0, NULL, NULL);
+			err->value = job->value;
+			err->limit = job->pid_max;
+		} else if (job->call) {
 			fail_code(err, code_of_write(job->errnum), job->errnum, job->call, NULL);
-		else
+		} else {
 			fail_code(err, SLP_E_SYSTEM, 0, "its helper died before it wrote", NULL);
+		}
 		return fail_at(err, plan->target, (unsigned int)failed);
 	}
 	if (plan->spawn && check_pids_free(plan, err) < 0)
@@ -421,6 +462,12 @@ static int judge(struct plan *plan, int failed, struct slp_error *err)
  * while helpers live, and helpers inherit that: none dies of a signal
  * meant for the caller, and one that comes is acted on after.
  */
+/* Does the plan create a helper, in a level that is not the caller's own? */
+static bool has_helpers(struct plan *plan)
+{
+	return plan->vec->nr > 1 || !target_is_callers(plan->target, 0);
+}
+
 static int write_levels(struct plan *plan, struct slp_error *err)
 {
 	struct sysctl_state *state = plan->sysctl;
@@ -431,12 +478,19 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 	bool hold = HELPERS_MAY_OVERLAP;
 	int failed, ret;
 
+	bool dry_run = plan->flags & SLP_DRY_RUN, per_level = pid_max_per_namespace();
+
+	/* A dry run checks in each level what only a task there can see, if any. */
+	if (dry_run && !plan->spawn && !(per_level && has_helpers(plan)))
+		return 0;
 	for (uint32_t i = 0; i < vec->nr; i++) {
-		jobs[i] = (struct job){ .wanted = true, .sysctl_fd = state->fd,
-					.verdict = hold ? &state->verdict : NULL };
+		jobs[i] = (struct job){
+			.wanted = true, .sysctl_fd = state->fd, .value = vec->pid[i],
+			.check_pid_max = per_level && !target_is_callers(plan->target, i),
+			.check_pid = plan->spawn ? vec->pid[i] + 1 : 0, .dry_run = dry_run,
+			.verdict = hold && !dry_run ? &state->verdict : NULL,
+		};
 		jobs[i].len = format_pid(jobs[i].text, vec->pid[i]);
-		if (plan->spawn)
-			jobs[i].check_pid = vec->pid[i] + 1;
 	}
 	state->verdict = VERDICT_PENDING;
 	sigfillset(&all);
@@ -452,7 +506,7 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 	if (ret < 0 && target_is_callers(plan->target, vec->nr - 1) && jobs[vec->nr - 1].written)
 		undo_job(&jobs[vec->nr - 1]);
 	reap_all(vec->nr, jobs);
-	if (ret < 0)
+	if (ret < 0 && !dry_run)
 		err->undo = all_undone(vec->nr, jobs) == 0 || undo_by_new_helpers(plan) == 0
 				    ? SLP_UNDO_DONE : SLP_UNDO_FAILED;
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
@@ -516,7 +570,7 @@ static int prepare(struct plan *plan, struct slp_error *err)
 static int check(struct plan *plan, struct slp_error *err)
 {
 	if (target_resolve(plan->target, plan->vec->nr, err) < 0 ||
-	    check_range(plan->vec, false, err) < 0)
+	    check_range(plan, false, err) < 0)
 		return -1;
 	return check_entry(plan, err);
 }

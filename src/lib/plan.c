@@ -94,7 +94,7 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 static int check_exact(struct plan *plan, struct slp_error *err)
 {
 	if (target_resolve(plan->target, plan->vec->nr, err) < 0 ||
-	    check_range(plan->vec, true, err) < 0)
+	    check_range(plan, true, err) < 0)
 		return -1;
 	return check_owners(plan, err);
 }
@@ -161,16 +161,16 @@ static int set_target(struct slp_target *target, const struct slp_vector *vec,
 		      const struct slp_options *opts, struct slp_report *report,
 		      struct slp_error *err)
 {
-	bool dry_run = opts->flags & SLP_DRY_RUN;
 	struct plan plan;
 	int lock_fd = -1, ret;
 
 	if (plan_make(&plan, target, vec, opts, false, err) < 0 || plan_check(&plan, err) < 0)
 		return -1;
-	if ((opts->flags & SLP_LOCK) && (lock_fd = lock_take(dry_run, err)) < 0)
+	if ((opts->flags & SLP_LOCK) && (lock_fd = lock_take(opts->flags & SLP_DRY_RUN, err)) < 0)
 		return -1;
 	ret = plan.method->prepare(&plan, err);
-	if (ret == 0 && !dry_run)
+	/* a dry run's write checks what only a task in a level can see, and writes nothing */
+	if (ret == 0)
 		ret = plan_write(&plan, err);
 	plan.method->release(&plan);
 	lock_release(lock_fd);

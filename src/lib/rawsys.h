@@ -10,6 +10,7 @@
 #define SETLASTPID_RAWSYS_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/prctl.h>
@@ -67,6 +68,17 @@ static inline long helper_pread(int fd, void *buf, size_t len)
 static inline long helper_pwrite(int fd, const void *buf, size_t len)
 {
 	return raw_syscall4(SYS_pwrite64, fd, (long)buf, (long)len, 0);
+}
+
+/* openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC): the descriptor, or -errno. */
+static inline long helper_open(const char *path)
+{
+	return raw_syscall4(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0);
+}
+
+static inline void helper_close(int fd)
+{
+	raw_syscall4(SYS_close, fd, 0, 0, 0);
 }
 
 /* kill(pid, 0) in the helper's own pid namespace: is pid in use there? */

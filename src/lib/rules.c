@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <sys/capability.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -39,15 +41,35 @@ int read_pid_max(int *pid_max, struct slp_error *err)
 	return 0;
 }
 
-int check_range(const struct slp_vector *vec, bool exact, struct slp_error *err)
+bool pid_max_per_namespace(void)
 {
-	int pid_max, most;
+	struct utsname u;
+	unsigned int major, minor;
+
+	/* Linux 6.14 gave every pid namespace a pid_max of its own */
+	return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	       (major > 6 || (major == 6 && minor >= 14));
+}
+
+/*
+ * Each value within the range its level takes: ns_last_pid 0..pid_max,
+ * clone3() pids below pid_max. The caller's pid_max is that of its own
+ * level, and of every level where pid_max is one for all; a level with
+ * one of its own is bounded here by the most any can have, and its own
+ * is read from inside it (a helper), or the kernel's answer tells.
+ */
+int check_range(struct plan *plan, bool exact, struct slp_error *err)
+{
+	const struct slp_vector *vec = plan->vec;
+	bool per_level = pid_max_per_namespace();
+	int pid_max;
 
 	if (read_pid_max(&pid_max, err) < 0)
 		return -1;
-	/* ns_last_pid takes 0..pid_max; clone3() gives pids below pid_max */
-	most = exact ? pid_max - 2 : pid_max;
 	for (uint32_t i = 0; i < vec->nr; i++) {
+		int limit = per_level && !target_is_callers(plan->target, i) ? PID_MAX_LIMIT : pid_max;
+		int most = exact ? limit - 2 : limit;
+
 		if (vec->pid[i] <= most)
 			continue;
 		fail_code(err, SLP_E_RANGE, 0, NULL, NULL);

@@ -273,16 +273,17 @@ static int spawn_target(struct spawn *spawn, pid_t *pid, struct slp_error *err)
 
 	if (plan_check(&spawn->plan, err) < 0 || acquire(spawn, err) < 0)
 		return -1;
-	if (spawn->plan.flags & SLP_DRY_RUN)
-		return 0;
 	/* the ioctl has no helper in each level to look: /proc tells (the sysctl method's look) */
 	if (spawn->plan.method == &method_ioctl && check_pids_free_in_proc(&spawn->plan, err) < 0)
 		return -1;
+	/* a dry run's write checks what only a task in a level can see, and writes nothing */
 	if (spawn->plan.method) {
 		if (plan_write(&spawn->plan, err) < 0)
 			return -1;
-		spawn->written = true;
+		spawn->written = !(spawn->plan.flags & SLP_DRY_RUN);
 	}
+	if (spawn->plan.flags & SLP_DRY_RUN)
+		return 0;
 	child = create_child(spawn, err);
 	if (child < 0)
 		return fail_after_write(spawn, err);
