@@ -56,6 +56,10 @@ static const int exit_status[] = {
 	[SLP_E_EXEC] = 126,	/* 127 when not found */
 	[SLP_E_INTERRUPTED] = 128,	/* + the signal, as a shell tells it */
 	[SLP_E_MASKED] = EX_NOPERM,
+	[SLP_E_READ_ONLY] = EX_NOPERM,
+	[SLP_E_FILTERED] = EX_NOPERM,
+	[SLP_E_NO_PROC] = EX_UNAVAILABLE,
+	[SLP_E_FOREIGN_PROC] = EX_UNAVAILABLE,
 };
 
 SLP_EXPORT int slp_exit_status(const struct slp_error *err)
@@ -196,8 +200,17 @@ static void add_stolen(struct text *t, const struct slp_error *err)
 	}
 	add(t, "cannot run %s: it got pid %d in ", err->file, err->got);
 	add_level(t, err);
-	add(t, ", not %d: another process was created there first; nothing was run, "
-	       "try again (--exact or --lock prevent this)", err->want);
+	add(t, ", not %d: another process was created there first; nothing was run, try again",
+	    err->want);
+	/* what would have prevented it, in this run */
+	if (err->lock && err->exact_usable)
+		add(t, " (one that does not take --lock; --exact prevents this)");
+	else if (err->lock)
+		add(t, " (one that does not take --lock)");
+	else if (err->exact_usable)
+		add(t, " (--exact or --lock prevent this)");
+	else
+		add(t, " (--lock prevents this among restorers that take it)");
 }
 
 static void add_range(struct text *t, const struct slp_error *err)
@@ -298,6 +311,28 @@ SLP_EXPORT char *slp_strerror(const struct slp_error *err, char *buf, size_t siz
 		add(&t, "cannot set the last pid: %s is masked here, not procfs's own (a container "
 			"runtime's mask, as --security-opt mask=... makes): run without that mask",
 		    err->file);
+		break;
+	case SLP_E_READ_ONLY:
+		add(&t, "cannot set the last pid: /proc/sys is read-only here, as containers have it "
+			"by default: run the container with --security-opt unmask=/proc/sys (Podman) "
+			"or systempaths=unconfined (Docker), or give setlastpid CAP_SYS_ADMIN to write "
+			"behind it%s", err->spawn ? ", or use --exact" : "");
+		break;
+	case SLP_E_FILTERED:
+		add(&t, "cannot %s: a seccomp filter refuses %s here (Seccomp: 2 in "
+			"/proc/self/status), as a container's default profile does%s",
+		    err->spawn ? "run COMMAND with --exact" : "go on", err->call,
+		    err->spawn ? ": drop --exact, or run the container with a profile that allows "
+				 "it (CAP_SYS_ADMIN does, in Docker's)" : "");
+		break;
+	case SLP_E_NO_PROC:
+		add(&t, "cannot set the last pid: /proc is not mounted here: mount procfs "
+			"(mount -t proc proc /proc) or run setlastpid where it is");
+		break;
+	case SLP_E_FOREIGN_PROC:
+		add(&t, "cannot set the last pid: /proc here shows another pid namespace, where "
+			"this process has no pid (%s is missing): run setlastpid where /proc is "
+			"its own pid namespace's or an ancestor's", err->file ? err->file : "/proc/self");
 		break;
 	default:
 		add(&t, "unknown error %d", (int)err->code);

@@ -17,6 +17,7 @@
 #define call_begin(...) slp__call_begin(__VA_ARGS__)
 #define check_entry(...) slp__check_entry(__VA_ARGS__)
 #define check_owners(...) slp__check_owners(__VA_ARGS__)
+#define check_proc(...) slp__check_proc(__VA_ARGS__)
 #define check_range(...) slp__check_range(__VA_ARGS__)
 #define error_clear(...) slp__error_clear(__VA_ARGS__)
 #define explain_denial(...) slp__explain_denial(__VA_ARGS__)
@@ -39,10 +40,12 @@
 #define ns_same(...) slp__ns_same(__VA_ARGS__)
 #define ns_type(...) slp__ns_type(__VA_ARGS__)
 #define nspid_read(...) slp__nspid_read(__VA_ARGS__)
+#define open_ns_last_pid(...) slp__open_ns_last_pid(__VA_ARGS__)
 #define pidns_restore(...) slp__pidns_restore(__VA_ARGS__)
 #define pidns_save(...) slp__pidns_save(__VA_ARGS__)
 #define pid_max_per_namespace(...) slp__pid_max_per_namespace(__VA_ARGS__)
 #define plan_check(...) slp__plan_check(__VA_ARGS__)
+#define proc_status_field(...) slp__proc_status_field(__VA_ARGS__)
 #define plan_make(...) slp__plan_make(__VA_ARGS__)
 #define plan_report(...) slp__plan_report(__VA_ARGS__)
 #define plan_write(...) slp__plan_write(__VA_ARGS__)
@@ -102,10 +105,19 @@ int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i);
 int fd_off_stdio(int fd);
 
 /*
- * nsfs.c: is fd a file of procfs? A container runtime masks a file by
+ * procfs.c: is fd a file of procfs? A container runtime masks a file by
  * mounting /dev/null over it (errno ENOTSUP when not).
  */
 bool is_procfs(int fd);
+/* Is /proc mounted, and this process's own (or an ancestor's)? Else SLP_E_*_PROC. */
+int check_proc(struct slp_error *err);
+/* A line "FIELD:\tVALUE" of /proc/self/status: its value, or -1. */
+int proc_status_field(const char *field, char *value, size_t size);
+/*
+ * ns_last_pid opened with flags, off 0..2, and checked to be procfs's own;
+ * if /proc/sys is read-only, from behind it where the caller may look.
+ */
+int open_ns_last_pid(int flags, struct slp_error *err);
 
 /* nsfs.c: namespace files, thin ioctl wrappers */
 int ns_open(const char *path);

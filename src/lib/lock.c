@@ -16,13 +16,10 @@
 /* A dry run opens the file, the one thing that can fail, and waits for no lock. */
 int lock_take(bool dry_run, struct slp_error *err)
 {
-	int fd = fd_off_stdio(open(NS_LAST_PID, O_RDONLY | O_CLOEXEC));
+	int fd = open_ns_last_pid(O_RDONLY, err);
 
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return fail_code(err, SLP_E_NO_SYSCTL, errno, "open", NS_LAST_PID);
-		return fail_sys(err, errno, "open", NS_LAST_PID);
-	}
+	if (fd < 0)
+		return -1;
 	while (!dry_run && flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			int errnum = errno;

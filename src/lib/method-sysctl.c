@@ -513,19 +513,6 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 	return ret;
 }
 
-static int open_failed(int errnum, struct slp_error *err)
-{
-	switch (errnum) {
-	case ENOENT:
-		return fail_code(err, SLP_E_NO_SYSCTL, errnum, "open", NS_LAST_PID);
-	case EACCES:
-	case EPERM:
-		return fail_code(err, SLP_E_DENIED, errnum, "open", NS_LAST_PID);
-	default:
-		return fail_sys(err, errnum, "open", NS_LAST_PID);
-	}
-}
-
 static void release(struct plan *plan)
 {
 	if (!plan->sysctl)
@@ -543,18 +530,12 @@ static int prepare(struct plan *plan, struct slp_error *err)
 
 	if (!state)
 		return fail_sys(err, ENOMEM, "allocate memory for", "the helpers");
-	state->fd = fd_off_stdio(open(NS_LAST_PID, O_RDWR | O_CLOEXEC));
+	state->fd = open_ns_last_pid(O_RDWR, err);
 	if (state->fd < 0) {
-		int errnum = errno;
-
 		free(state);
-		return open_failed(errnum, err);
+		return -1;
 	}
 	plan->sysctl = state;
-	if (!is_procfs(state->fd)) {
-		release(plan);
-		return fail_code(err, SLP_E_MASKED, 0, NULL, NS_LAST_PID);
-	}
 	state->stacks = aligned_alloc(64, (size_t)plan->vec->nr * HELPER_STACK);
 	if (!state->stacks) {
 		release(plan);

@@ -9,8 +9,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
-#include <linux/magic.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
@@ -27,18 +25,6 @@ int fd_off_stdio(int fd)
 	close(fd);
 	errno = errnum;
 	return moved;
-}
-
-bool is_procfs(int fd)
-{
-	struct statfs fs;
-
-	if (fstatfs(fd, &fs) < 0)
-		return false;
-	if (fs.f_type == PROC_SUPER_MAGIC)
-		return true;
-	errno = ENOTSUP;
-	return false;
 }
 
 int ns_open(const char *path)

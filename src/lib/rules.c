@@ -29,8 +29,12 @@ int read_pid_max(int *pid_max, struct slp_error *err)
 	ssize_t len;
 	int fd = open(PID_MAX, O_RDONLY | O_CLOEXEC), errnum;
 
-	if (fd < 0)
-		return fail_sys(err, errno, "open", PID_MAX);
+	if (fd < 0) {
+		errnum = errno;
+		if (errnum == ENOENT && check_proc(err) < 0)
+			return -1;
+		return fail_sys(err, errnum, "open", PID_MAX);
+	}
 	len = read(fd, text, sizeof(text) - 1);
 	errnum = errno;
 	close(fd);
@@ -101,8 +105,13 @@ static int privs_read(struct privs *privs, struct slp_error *err)
 	privs->admin = admin == CAP_SET;
 	privs->restore = restore == CAP_SET;
 	privs->own_userns = open(OWN_USER_NS, O_RDONLY | O_CLOEXEC);
-	if (privs->own_userns < 0)
-		return fail_sys(err, errno, "open", OWN_USER_NS);
+	if (privs->own_userns < 0) {
+		int errnum = errno;
+
+		if (errnum == ENOENT && check_proc(err) < 0)
+			return -1;
+		return fail_sys(err, errnum, "open", OWN_USER_NS);
+	}
 	return 0;
 }
 

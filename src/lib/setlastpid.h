@@ -84,7 +84,7 @@ enum slp_code {
 	SLP_E_OUTSIDE,		/* a level outside the caller's pid namespace tree */
 	SLP_E_RANGE,		/* value of level is above limit */
 	SLP_E_REFUSED,		/* the kernel refused a value the checks allowed */
-	SLP_E_PID_IN_USE,	/* SLP_EXACT: pid value is in use in level */
+	SLP_E_PID_IN_USE,	/* COMMAND's pid value is in use in level */
 	SLP_E_DENIED,		/* not permitted: level, cap, owner_ino; or call */
 	SLP_E_NO_IOCTL,		/* the kernel lacks NS_SET_LAST_PID_VEC */
 	SLP_E_NO_SYSCTL,	/* no /proc/sys/kernel/ns_last_pid */
@@ -93,6 +93,10 @@ enum slp_code {
 	SLP_E_EXEC,		/* COMMAND could not be executed: errnum */
 	SLP_E_INTERRUPTED,	/* signal of opts->interrupt came: levels put back */
 	SLP_E_MASKED,		/* file is not procfs's own (a container's mask) */
+	SLP_E_READ_ONLY,	/* /proc/sys is read-only, and no way behind it */
+	SLP_E_FILTERED,		/* a seccomp filter refuses call (clone3) */
+	SLP_E_NO_PROC,		/* /proc is not mounted */
+	SLP_E_FOREIGN_PROC,	/* /proc shows a pid namespace where the caller has no pid */
 };
 
 /* The capability the kernel asks for over the user namespace owning a level. */
@@ -126,6 +130,10 @@ struct slp_error {
 	enum slp_undo undo;
 	int signal;		/* SLP_E_INTERRUPTED: the signal */
 	unsigned int exact : 1;	/* SLP_EXACT was asked: the range is clone3()'s */
+	/* for advice that fits the run: */
+	unsigned int spawn : 1;		/* the call was to create COMMAND */
+	unsigned int lock : 1;		/* SLP_LOCK was asked */
+	unsigned int exact_usable : 1;	/* clone3() set_tid is there to use */
 	uint64_t reserved[6];
 };
 

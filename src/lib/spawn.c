@@ -12,7 +12,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/sched.h>
@@ -31,6 +34,8 @@ typedef struct {
 #ifndef SYS_clone3
 #define SYS_clone3 435
 #endif
+/* clone3()'s arguments up to set_tid_size, Linux 5.5 */
+#define CLONE_ARGS_SIZE_VER1 80
 
 /* Why the child did not execute COMMAND. */
 struct child_report {
@@ -141,6 +146,44 @@ static pid_t clone_exact(const struct slp_vector *vec)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
+/*
+ * Why clone3() with set_tid cannot be had: a kernel before Linux 5.5
+ * (5.3 and 5.4 have clone3() without set_tid), or a seccomp filter that
+ * answers for the kernel (Docker's default profile says ENOSYS).
+ */
+static int fail_no_clone3(int errnum, struct slp_error *err)
+{
+	char mode[16] = "";
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) == 0)
+		(void)sscanf(u.release, "%u.%u", &major, &minor);
+	if (errnum != E2BIG && (major > 5 || (major == 5 && minor >= 5)) &&
+	    proc_status_field("Seccomp", mode, sizeof(mode)) == 0 && strcmp(mode, "2") == 0)
+		return fail_code(err, SLP_E_FILTERED, errnum, "clone3()", NULL);
+	return fail_code(err, SLP_E_NO_CLONE3, errnum, NULL, NULL);
+}
+
+/*
+ * Can clone3() with set_tid be used here? It is asked with a set_tid
+ * the kernel refuses before it creates anything: EINVAL is yes.
+ */
+static int probe_clone3(struct slp_error *err)
+{
+	clone3_args args = { .set_tid = 0, .set_tid_size = 1 };
+	long ret = syscall(SYS_clone3, &args, CLONE_ARGS_SIZE_VER1);
+	int errnum = errno;
+
+	if (ret == 0)
+		_exit(127);	/* a kernel that took it: never here */
+	if (ret > 0) {
+		waitpid((pid_t)ret, NULL, 0);
+		return 0;
+	}
+	return errnum == EINVAL ? 0 : fail_no_clone3(errnum, err);
+}
+
 static int fail_exact(const struct plan *plan, int errnum, struct slp_error *err)
 {
 	unsigned int level;
@@ -157,9 +200,11 @@ static int fail_exact(const struct plan *plan, int errnum, struct slp_error *err
 		return fail_at(err, plan->target, level);
 	case ENOSYS:
 	case E2BIG:
-		return fail_code(err, SLP_E_NO_CLONE3, errnum, NULL, NULL);
+		return fail_no_clone3(errnum, err);
 	case EPERM:
 	case EACCES:
+		if (probe_clone3(err) < 0)
+			return -1;
 		return fail_code(err, SLP_E_DENIED, errnum, "create COMMAND with clone3() set_tid in",
 				 plan->target->name);
 	default:
@@ -190,11 +235,18 @@ static void reap(pid_t pid)
 static int fail_report(const struct spawn *spawn, const struct child_report *report,
 		       struct slp_error *err)
 {
+	struct slp_error ignored;
+
 	if (report->kind == REPORT_EXEC)
 		return fail_code(err, SLP_E_EXEC, report->errnum, "execute", spawn->argv[0]);
+	/* its own pids unknown: /proc is not there, or not this process's */
+	if (report->got < 0 && check_proc(err) < 0)
+		return -1;
 	fail_code(err, SLP_E_STOLEN, 0, NULL, spawn->argv[0]);
 	err->want = report->want;
 	err->got = report->got;
+	error_clear(&ignored);
+	err->exact_usable = probe_clone3(&ignored) == 0;
 	return fail_at(err, spawn->plan.target, report->level);
 }
 
@@ -273,6 +325,8 @@ static int spawn_target(struct spawn *spawn, pid_t *pid, struct slp_error *err)
 
 	if (plan_check(&spawn->plan, err) < 0 || acquire(spawn, err) < 0)
 		return -1;
+	if ((spawn->plan.flags & SLP_EXACT) && probe_clone3(err) < 0)
+		return -1;
 	/* the ioctl has no helper in each level to look: /proc tells (the sysctl method's look) */
 	if (spawn->plan.method == &method_ioctl && check_pids_free_in_proc(&spawn->plan, err) < 0)
 		return -1;
@@ -323,6 +377,8 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 	ret = plan_make(&spawn.plan, target, vec, opts, true, err);
 	if (ret == 0)
 		ret = spawn_target(&spawn, pid, err);
+	err->spawn = true;
+	err->lock = (opts->flags & SLP_LOCK) != 0;
 	release(&spawn);
 	if (ret == 0 && report)
 		plan_report(&spawn.plan, report);

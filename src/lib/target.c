@@ -88,11 +88,19 @@ static int adopt(struct slp_target **out, int fd, const char *name, struct slp_e
 	}
 	target->level[0] = (struct level){ .fd = fd };
 	target->nr = 1;
-	/* The caller's own level is written without a helper; no /proc, no such level. */
+	/*
+	 * The caller's own level is written without a helper: which it is,
+	 * /proc/self tells. With no /proc at all, none is (the ioctl needs
+	 * none); a /proc where this process has no pid would mislead.
+	 */
 	if (stat(OWN_PID_NS, &own) == 0) {
 		target->own_dev = own.st_dev;
 		target->own_ino = own.st_ino;
+	} else if (errno == ENOENT && check_proc(err) < 0 && err->code == SLP_E_FOREIGN_PROC) {
+		slp_target_free(target);
+		return -1;
 	}
+	error_clear(err);
 	*out = target;
 	return 0;
 }
@@ -154,8 +162,12 @@ int target_or_own(struct slp_target **target, struct slp_target **own, struct sl
 	*own = NULL;
 	if (*target)
 		return 0;
-	if (slp_target_open(own, OWN_PID_NS, err) < 0)
+	if (slp_target_open(own, OWN_PID_NS, err) < 0) {
+		/* no /proc/self: /proc is not there, or not this process's */
+		if (err->code == SLP_E_TARGET_MISSING)
+			check_proc(err);
 		return -1;
+	}
 	*target = *own;
 	return 0;
 }
