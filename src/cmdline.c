@@ -14,15 +14,20 @@
 
 const char *argp_program_version = PACKAGE_STRING;
 
-enum { OPT_NS = 0x100, OPT_LOCK, OPT_EXACT, OPT_USAGE };
+enum { OPT_NS = 0x100, OPT_LOCK, OPT_EXACT, OPT_MAX_SPIN, OPT_USAGE };
 
 static const struct argp_option options[] = {
 	{ "ns", OPT_NS, "PATH", 0,
 	  "The pid namespace whose last pid is VECTOR's first value "
 	  "(default: /proc/self/ns/pid, the caller's own)", 0 },
 	{ "method", 'm', "METHOD", 0,
-	  "auto (default): the ioctl, or ns_last_pid where the kernel lacks it; "
-	  "ioctl: NS_SET_LAST_PID_VEC only; sysctl: ns_last_pid only", 0 },
+	  "auto (default): the ioctl, or ns_last_pid where the kernel lacks it, or "
+	  "spin where that may not be written; ioctl: NS_SET_LAST_PID_VEC only; "
+	  "sysctl: ns_last_pid only; spin: create and end tasks until the caller's "
+	  "own counter is there (no privilege; one value, the caller's own level)", 0 },
+	{ "max-spin", OPT_MAX_SPIN, "N", 0,
+	  "Spin no more than N tasks (default 1000000, a dozen seconds here): "
+	  "a value further away is refused before the first", 0 },
 	{ "dry-run", 'n', NULL, 0,
 	  "Check everything, print what would be set, change nothing", 0 },
 	{ "verbose", 'v', NULL, 0,
@@ -119,13 +124,32 @@ static error_t parse_method(struct parse *parse, const char *name)
 {
 	char shown[4 * 40 + 4];
 
-	for (enum slp_method m = SLP_METHOD_AUTO; m <= SLP_METHOD_SYSCTL; m++)
-		if (strcmp(name, slp_method_name(m)) == 0) {
-			parse->ctl->method = m;
+	static const enum slp_method methods[] = {
+		SLP_METHOD_AUTO, SLP_METHOD_IOCTL, SLP_METHOD_SYSCTL, SLP_METHOD_SPIN,
+	};
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(name, slp_method_name(methods[i])) == 0) {
+			parse->ctl->method = methods[i];
 			return 0;
 		}
-	return usage_error(parse, "invalid --method '%s': give auto, ioctl or sysctl",
+	return usage_error(parse, "invalid --method '%s': give auto, ioctl, sysctl or spin",
 			   quote_short(name, shown));
+}
+
+static error_t parse_max_spin(struct parse *parse, const char *text)
+{
+	char shown[4 * 40 + 4], *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (text[0] < '1' || text[0] > '9' || *end || errno)
+		return usage_error(parse, "invalid --max-spin '%s': give a number of tasks from 1, "
+				   "e.g. --max-spin=5000000 (--method=sysctl never spins)",
+				   quote_short(text, shown));
+	parse->ctl->max_spin = n;
+	return 0;
 }
 
 static error_t parse_vector(struct parse *parse, const char *text)
@@ -175,6 +199,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_EXACT:
 		ctl->exact = true;
 		break;
+	case OPT_MAX_SPIN:
+		return parse_max_spin(parse, arg);
 	case '?':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;

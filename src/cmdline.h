@@ -4,6 +4,7 @@
 #define SETLASTPID_CMDLINE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "setlastpid.h"
 
@@ -14,6 +15,7 @@ struct control {
 	bool verbose;
 	bool lock;
 	bool exact;
+	uint64_t max_spin;	/* --max-spin; 0: the library's default */
 	struct slp_vector vec;
 	char **command;		/* NULL: only set the counters */
 };

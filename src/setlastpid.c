@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #include "cmdline.h"
 #include "diag.h"
@@ -20,11 +21,46 @@ static bool secure_exec(void)
 
 static void report_levels(const struct control *ctl, const struct slp_report *report)
 {
-	for (unsigned int i = 0; i < report->nr; i++)
-		printf("%s level %u pid:[%llu] to %d via %s\n", ctl->dry_run ? "would set" : "set",
+	for (unsigned int i = 0; i < report->nr; i++) {
+		printf("%s level %u pid:[%llu] to %d via %s", ctl->dry_run ? "would set" : "set",
 		       i, (unsigned long long)report->level_ino[i], ctl->vec.pid[i],
 		       slp_method_name(report->method));
+		if (report->method == SLP_METHOD_SPIN)
+			printf(" (%llu task%s)", (unsigned long long)report->tasks,
+			       report->tasks == 1 ? "" : "s");
+		putchar('\n');
+	}
 }
+
+/*
+ * A long spin, on a terminal: one line on stderr, written over, gone at
+ * the end. Nothing in scripts.
+ */
+struct progress_line {
+	bool asked, tty, shown;
+};
+
+static void show_progress(const struct slp_progress *p, void *arg)
+{
+	struct progress_line *line = arg;
+
+	if (!line->asked) {
+		line->tty = isatty(STDERR_FILENO);
+		line->asked = true;
+	}
+	if (!line->tty || (p->last && !line->shown))
+		return;
+	if (p->last) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "\rsetlastpid: spinning: %llu/%llu tasks, %.0f/s, %.0f s left\033[K",
+		(unsigned long long)p->done, (unsigned long long)p->total, p->rate,
+		p->seconds_left);
+	line->shown = true;
+}
+
+static struct progress_line progress_line;
 
 static struct slp_options options_of(const struct control *ctl, const sigset_t *interrupts)
 {
@@ -33,6 +69,9 @@ static struct slp_options options_of(const struct control *ctl, const sigset_t *
 		.flags = (ctl->dry_run ? SLP_DRY_RUN : 0) | (ctl->lock ? SLP_LOCK : 0) |
 			 (ctl->exact ? SLP_EXACT : 0),
 		.interrupt = interrupts,
+		.max_spin = ctl->max_spin,
+		.progress = show_progress,
+		.progress_arg = &progress_line,
 	};
 }
 

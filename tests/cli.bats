@@ -69,7 +69,7 @@ load helpers
 
 @test "exit 64: bad --method, unknown option, --exact without COMMAND" {
 	run -64 --separate-stderr "$SETLASTPID" --method=fast 1
-	assert_stderr_is "setlastpid: invalid --method 'fast': give auto, ioctl or sysctl"
+	assert_stderr_is "setlastpid: invalid --method 'fast': give auto, ioctl, sysctl or spin"
 	run -64 --separate-stderr "$SETLASTPID" --bogus 1
 	[ "${stderr%%$'\n'*}" = "setlastpid: unrecognized option '--bogus'" ]
 	# glibc argp's hidden options are not ours: --HANG would sleep an hour

@@ -60,6 +60,11 @@ static const int exit_status[] = {
 	[SLP_E_FILTERED] = EX_NOPERM,
 	[SLP_E_NO_PROC] = EX_UNAVAILABLE,
 	[SLP_E_FOREIGN_PROC] = EX_UNAVAILABLE,
+	[SLP_E_SPIN_OWN_ONLY] = EX_NOPERM,
+	[SLP_E_UNREACHABLE] = EX_DATAERR,
+	[SLP_E_TOO_FAR] = EX_DATAERR,
+	[SLP_E_OVERSHOT] = EX_TEMPFAIL,
+	[SLP_E_OWN_PID] = EX_DATAERR,
 };
 
 SLP_EXPORT int slp_exit_status(const struct slp_error *err)
@@ -217,7 +222,9 @@ static void add_range(struct text *t, const struct slp_error *err)
 {
 	add(t, "value %d of VECTOR, %lld, is above %s (%lld): give 0 to %lld", err->level + 1,
 	    (long long)err->value,
-	    err->exact ? "pid_max - 2, as --exact creates VECTOR + 1" : "pid_max",
+	    err->exact  ? "pid_max - 2, as --exact creates VECTOR + 1"
+	    : err->spun ? "pid_max - 1, the most a counter gets to by creating tasks"
+			: "pid_max",
 	    (long long)err->limit, (long long)err->limit);
 }
 
@@ -283,7 +290,47 @@ SLP_EXPORT char *slp_strerror(const struct slp_error *err, char *buf, size_t siz
 			add(&t, "interrupted by SIG%s", sigabbrev_np(err->signal));
 		else
 			add(&t, "interrupted by signal %d", err->signal);
-		add(&t, " while setting %s", err->target ? err->target : "the levels");
+		if (err->spun)
+			add(&t, " while spinning to %lld: ns_last_pid is at %d now, and stays there; "
+				"no task is left", (long long)err->value, err->got);
+		else
+			add(&t, " while setting %s", err->target ? err->target : "the levels");
+		break;
+	case SLP_E_SPIN_OWN_ONLY:
+		add(&t, "cannot spin to VECTOR for %s: spinning reaches your own pid namespace's "
+			"last pid alone, one value (every task created moves each level above it "
+			"too); setting more levels, or another namespace's, needs the privilege to "
+			"write ns_last_pid there", err->target);
+		break;
+	case SLP_E_UNREACHABLE:
+		add(&t, "cannot spin to %lld: it is below 300 and behind the counter (%d), which "
+			"comes back no lower than 300 after pid_max; nothing was created",
+		    (long long)err->value, err->got);
+		break;
+	case SLP_E_TOO_FAR:
+		add(&t, "cannot spin to %d: from %d that takes %lld tasks, more than --max-spin "
+			"(%lld); raise it, or lower pid_max in the namespace to shorten a wrap; "
+			"nothing was created", err->want - 1, err->got, (long long)err->value,
+		    (long long)err->limit);
+		break;
+	case SLP_E_OWN_PID:
+		if (err->spun) {
+			add(&t, "cannot spin to %lld: it is setlastpid's own pid, which no task can "
+				"take while setlastpid runs, and the counter is past it (at %d): run "
+				"setlastpid from the parent namespace, or before the counter gets there",
+			    (long long)err->value, err->got);
+			break;
+		}
+		add(&t, "cannot run COMMAND: pid %lld in ", (long long)err->value);
+		add_level(&t, err);
+		add(&t, " is setlastpid's own, free only once setlastpid is gone: set the "
+			"counters alone (setlastpid %lld && COMMAND), restore in descending order, "
+			"or run setlastpid from the parent namespace; nothing was set",
+		    (long long)err->value - 1);
+		break;
+	case SLP_E_OVERSHOT:
+		add(&t, "cannot spin to %lld: the counter went past it, to %d, as other processes "
+			"were created meanwhile; try again", (long long)err->value, err->got);
 		break;
 	case SLP_E_DENIED:
 		add_denied(&t, err);
@@ -353,6 +400,8 @@ SLP_EXPORT const char *slp_method_name(enum slp_method method)
 		return "sysctl";
 	case SLP_METHOD_EXACT:
 		return "clone3 set_tid (VECTOR + 1)";
+	case SLP_METHOD_SPIN:
+		return "spin";
 	}
 	return "unknown";
 }

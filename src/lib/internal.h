@@ -32,6 +32,7 @@
 #define lock_take(...) slp__lock_take(__VA_ARGS__)
 #define method_ioctl slp__method_ioctl
 #define method_sysctl slp__method_sysctl
+#define method_spin slp__method_spin
 #define ns_inode(...) slp__ns_inode(__VA_ARGS__)
 #define ns_open(...) slp__ns_open(__VA_ARGS__)
 #define ns_owner(...) slp__ns_owner(__VA_ARGS__)
@@ -48,6 +49,7 @@
 #define proc_status_field(...) slp__proc_status_field(__VA_ARGS__)
 #define plan_make(...) slp__plan_make(__VA_ARGS__)
 #define plan_report(...) slp__plan_report(__VA_ARGS__)
+#define plan_spin_instead(...) slp__plan_spin_instead(__VA_ARGS__)
 #define plan_write(...) slp__plan_write(__VA_ARGS__)
 #define read_pid_max(...) slp__read_pid_max(__VA_ARGS__)
 #define target_free_own(...) slp__target_free_own(__VA_ARGS__)
@@ -148,6 +150,11 @@ struct plan {
 	bool kernel_checks;		/* the kernel checks the whole write: nothing before it */
 	const sigset_t *interrupt;	/* signals that abandon the set, or NULL */
 	struct sysctl_state *sysctl;	/* the sysctl method's resources, once prepared */
+	struct spin_state *spin;	/* the spin method's */
+	uint64_t tasks;			/* the tasks it takes, counted up front */
+	uint64_t max_spin;
+	void (*progress)(const struct slp_progress *progress, void *arg);
+	void *progress_arg;
 };
 
 struct method {
@@ -165,6 +172,8 @@ struct method {
 
 extern const struct method method_ioctl;
 extern const struct method method_sysctl;
+extern const struct method method_spin;
+
 
 /* method-ioctl.c: does the kernel know NS_SET_LAST_PID_VEC? Asks, changing nothing. */
 bool kernel_has_ioctl(int fd);
@@ -194,6 +203,13 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 	      const struct slp_options *opts, bool spawn, struct slp_error *err);
 int plan_check(struct plan *plan, struct slp_error *err);
 int plan_write(struct plan *plan, struct slp_error *err);
+/*
+ * SLP_METHOD_AUTO, the caller's own level alone, and ns_last_pid may not
+ * be written (no privilege, a read-only /proc/sys): switch the plan to
+ * the spin method, err cleared, and say so.
+ */
+bool plan_spin_instead(struct plan *plan, const struct slp_options *opts,
+		       struct slp_error *err);
 void plan_report(const struct plan *plan, struct slp_report *report);
 
 /* lock.c: SLP_LOCK, an exclusive flock on ns_last_pid: the fd, or -1. */

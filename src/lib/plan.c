@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -22,7 +23,7 @@ static int check_args(const struct slp_vector *vec, const struct slp_options *op
 		if (vec->pid[i] < 0)
 			return fail_code(err, SLP_E_INVALID, EINVAL,
 					 "a value of a vector is not negative", NULL);
-	if (opts && (unsigned int)opts->method > SLP_METHOD_EXACT)
+	if (opts && (unsigned int)opts->method > SLP_METHOD_SPIN)
 		return fail_code(err, SLP_E_INVALID, EINVAL, "unknown method", NULL);
 	if (opts && (opts->flags & ~(unsigned int)(SLP_DRY_RUN | SLP_LOCK | SLP_EXACT)))
 		return fail_code(err, SLP_E_INVALID, EINVAL, "unknown flags", NULL);
@@ -32,7 +33,7 @@ static int check_args(const struct slp_vector *vec, const struct slp_options *op
 int call_begin(struct slp_error **err, struct slp_error *local, const struct slp_options **opts,
 	       const struct slp_vector *vec)
 {
-	static const struct slp_options defaults = { SLP_METHOD_AUTO, 0, NULL };
+	static const struct slp_options defaults = { .method = SLP_METHOD_AUTO };
 
 	*err = *err ? *err : local;
 	error_clear(*err);
@@ -51,7 +52,8 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 	int fd = target->level[0].fd;
 
 	*plan = (struct plan){ .target = target, .vec = vec, .flags = opts->flags, .spawn = spawn,
-			       .interrupt = opts->interrupt };
+			       .interrupt = opts->interrupt, .max_spin = opts->max_spin,
+			       .progress = opts->progress, .progress_arg = opts->progress_arg };
 	if (exact_asked(opts)) {
 		if (!spawn)
 			return fail_code(err, SLP_E_INVALID, EINVAL,
@@ -66,6 +68,9 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 	case SLP_METHOD_SYSCTL:
 		plan->method = &method_sysctl;
 		break;
+	case SLP_METHOD_SPIN:
+		plan->method = &method_spin;
+		return 0;
 	default:
 		plan->method = kernel_has_ioctl(fd) ? &method_ioctl : &method_sysctl;
 		break;
@@ -99,9 +104,30 @@ static int check_exact(struct plan *plan, struct slp_error *err)
 	return check_owners(plan, err);
 }
 
+/*
+ * COMMAND is to have a pid that is setlastpid's own (restoring 99 and
+ * 100 from one shell, the second setlastpid born at 101): it never
+ * can, and no retry helps.
+ */
+static int check_own_pid(struct plan *plan, struct slp_error *err)
+{
+	pid_t self = getpid();
+
+	for (unsigned int i = 0; i < plan->vec->nr; i++) {
+		if (plan->vec->pid[i] + 1 != self || !target_is_callers(plan->target, i))
+			continue;
+		fail_code(err, SLP_E_OWN_PID, 0, NULL, NULL);
+		err->value = self;
+		return fail_at(err, plan->target, i);
+	}
+	return 0;
+}
+
 /* Every check before the first write; a dry run makes them all. */
 int plan_check(struct plan *plan, struct slp_error *err)
 {
+	if (plan->spawn && check_own_pid(plan, err) < 0)
+		return -1;
 	if (plan->flags & SLP_EXACT)
 		return check_exact(plan, err);
 	if (plan->kernel_checks && !(plan->flags & SLP_DRY_RUN))
@@ -134,6 +160,7 @@ void plan_report(const struct plan *plan, struct slp_report *report)
 
 	report->method = plan->flags & SLP_EXACT ? SLP_METHOD_EXACT : plan->method->id;
 	report->nr = nr;
+	report->tasks = plan->tasks;
 	/* The counters are set: a level that cannot be named now is named 0. */
 	(void)target_resolve(plan->target, nr, &ignored);
 	for (unsigned int i = 0; i < nr; i++)
@@ -146,7 +173,8 @@ static bool set_own_level_alone(const struct slp_vector *vec, const struct slp_o
 {
 	struct stat st;
 
-	if (vec->nr != 1 || opts->method == SLP_METHOD_IOCTL || opts->flags ||
+	if (vec->nr != 1 || opts->method == SLP_METHOD_IOCTL || opts->method == SLP_METHOD_SPIN ||
+	    opts->flags ||
 	    write_own_last_pid(vec->pid[0]) < 0)
 		return false;
 	if (report) {
@@ -157,6 +185,29 @@ static bool set_own_level_alone(const struct slp_vector *vec, const struct slp_o
 	return true;
 }
 
+bool plan_spin_instead(struct plan *plan, const struct slp_options *opts,
+		       struct slp_error *err)
+{
+	if (opts->method != SLP_METHOD_AUTO || plan->method != &method_sysctl ||
+	    plan->vec->nr != 1 || !target_is_callers(plan->target, 0) ||
+	    err->undo != SLP_UNDO_NONE ||
+	    (err->code != SLP_E_DENIED && err->code != SLP_E_READ_ONLY))
+		return false;
+	plan->method->release(plan);
+	plan->method = &method_spin;
+	plan->kernel_checks = false;
+	error_clear(err);
+	return true;
+}
+
+/* What the plan's method holds, then its write (a dry run's: what only a task in a level can see). */
+static int prepare_and_write(struct plan *plan, struct slp_error *err)
+{
+	if (plan->method->prepare(plan, err) < 0)
+		return -1;
+	return plan_write(plan, err);
+}
+
 static int set_target(struct slp_target *target, const struct slp_vector *vec,
 		      const struct slp_options *opts, struct slp_report *report,
 		      struct slp_error *err)
@@ -164,14 +215,18 @@ static int set_target(struct slp_target *target, const struct slp_vector *vec,
 	struct plan plan;
 	int lock_fd = -1, ret;
 
-	if (plan_make(&plan, target, vec, opts, false, err) < 0 || plan_check(&plan, err) < 0)
+	if (plan_make(&plan, target, vec, opts, false, err) < 0)
 		return -1;
-	if ((opts->flags & SLP_LOCK) && (lock_fd = lock_take(opts->flags & SLP_DRY_RUN, err)) < 0)
-		return -1;
-	ret = plan.method->prepare(&plan, err);
-	/* a dry run's write checks what only a task in a level can see, and writes nothing */
+	ret = plan_check(&plan, err);
+	if (ret == 0 && (opts->flags & SLP_LOCK) &&
+	    (lock_fd = lock_take(opts->flags & SLP_DRY_RUN, err)) < 0)
+		ret = -1;
 	if (ret == 0)
-		ret = plan_write(&plan, err);
+		ret = prepare_and_write(&plan, err);
+	/* not permitted to write: the caller's own level can still be spun to */
+	if (ret < 0 && plan_spin_instead(&plan, opts, err) &&
+	    (ret = plan_check(&plan, err)) == 0)
+		ret = prepare_and_write(&plan, err);
 	plan.method->release(&plan);
 	lock_release(lock_fd);
 	if (ret == 0 && report)

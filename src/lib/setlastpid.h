@@ -52,6 +52,18 @@ enum slp_method {
 	SLP_METHOD_IOCTL,	/* NS_SET_LAST_PID_VEC only */
 	SLP_METHOD_SYSCTL,	/* /proc/sys/kernel/ns_last_pid, a helper per level */
 	SLP_METHOD_EXACT,	/* no counter: clone3() set_tid (SLP_EXACT) */
+	SLP_METHOD_SPIN,	/* no privilege: create and end tasks up to the value */
+};
+
+/* The most tasks the spin method creates, unless told otherwise. */
+#define SLP_MAX_SPIN_DEFAULT 1000000
+
+/* How a spin is going, now and then. */
+struct slp_progress {
+	uint64_t done, total;	/* tasks */
+	double rate;		/* tasks per second */
+	double seconds_left;
+	int last;		/* the spin is over */
 };
 
 /* struct slp_options.flags */
@@ -71,6 +83,11 @@ struct slp_options {
 	 * on the calling thread while the levels are written, whatever this is.
 	 */
 	const sigset_t *interrupt;
+	/* The spin method: refuse more tasks than this (0: SLP_MAX_SPIN_DEFAULT). */
+	uint64_t max_spin;
+	/* The spin method: called now and then from the calling thread. */
+	void (*progress)(const struct slp_progress *progress, void *arg);
+	void *progress_arg;
 };
 
 /* What failed: each has its exit status in setlastpid(8), slp_exit_status(). */
@@ -97,6 +114,11 @@ enum slp_code {
 	SLP_E_FILTERED,		/* a seccomp filter refuses call (clone3) */
 	SLP_E_NO_PROC,		/* /proc is not mounted */
 	SLP_E_FOREIGN_PROC,	/* /proc shows a pid namespace where the caller has no pid */
+	SLP_E_SPIN_OWN_ONLY,	/* spinning reaches the caller's own level alone */
+	SLP_E_UNREACHABLE,	/* value below 300 behind the counter (got): never again */
+	SLP_E_TOO_FAR,		/* value tasks to spin, more than limit (max_spin) */
+	SLP_E_OVERSHOT,		/* the counter went past want while spinning: at got */
+	SLP_E_OWN_PID,		/* value + 1 in level is the caller's own pid */
 };
 
 /* The capability the kernel asks for over the user namespace owning a level. */
@@ -134,6 +156,7 @@ struct slp_error {
 	unsigned int spawn : 1;		/* the call was to create COMMAND */
 	unsigned int lock : 1;		/* SLP_LOCK was asked */
 	unsigned int exact_usable : 1;	/* clone3() set_tid is there to use */
+	unsigned int spun : 1;		/* by the spin method: want, got the counter */
 	uint64_t reserved[6];
 };
 
@@ -158,6 +181,7 @@ struct slp_report {
 	enum slp_method method;	/* the way the levels were (or would be) set */
 	uint32_t nr;
 	uint64_t level_ino[SLP_VECTOR_MAX];	/* pid:[level_ino[i]] is level i */
+	uint64_t tasks;		/* the spin method: tasks it took (or would take) */
 };
 
 /*

@@ -48,6 +48,7 @@ struct child_report {
 /* What a spawn holds from before the first write until COMMAND runs. */
 struct spawn {
 	struct plan plan;
+	const struct slp_options *opts;
 	char *const *argv;
 	const struct slp_spawn_attr *attr;
 	int pipe[2];		/* the child's report */
@@ -250,7 +251,7 @@ static int fail_report(const struct spawn *spawn, const struct child_report *rep
 	return fail_at(err, spawn->plan.target, report->level);
 }
 
-/* Everything that can fail, before the first write. */
+/* The pipe for the child's report and the lock: taken before the first write. */
 static int acquire(struct spawn *spawn, struct slp_error *err)
 {
 	bool dry_run = spawn->plan.flags & SLP_DRY_RUN;
@@ -261,8 +262,28 @@ static int acquire(struct spawn *spawn, struct slp_error *err)
 		return fail_sys(err, errno, "make a pipe for", "COMMAND");
 	if ((spawn->plan.flags & SLP_LOCK) && (spawn->lock_fd = lock_take(dry_run, err)) < 0)
 		return -1;
-	if (spawn->plan.method)
-		return spawn->plan.method->prepare(&spawn->plan, err);
+	return 0;
+}
+
+/*
+ * The plan's checks, then what the method holds and its write; with
+ * SLP_EXACT, whether clone3() set_tid is there. A dry run's write checks
+ * what only a task in a level can see, and writes nothing.
+ */
+static int check_and_write(struct spawn *spawn, struct slp_error *err)
+{
+	struct plan *plan = &spawn->plan;
+
+	if (plan_check(plan, err) < 0)
+		return -1;
+	if (plan->flags & SLP_EXACT)
+		return probe_clone3(err);
+	/* the ioctl has no helper in each level to look: /proc tells (the sysctl method's look) */
+	if (plan->method == &method_ioctl && check_pids_free_in_proc(plan, err) < 0)
+		return -1;
+	if (plan->method->prepare(plan, err) < 0 || plan_write(plan, err) < 0)
+		return -1;
+	spawn->written = !(plan->flags & SLP_DRY_RUN);
 	return 0;
 }
 
@@ -323,19 +344,12 @@ static int spawn_target(struct spawn *spawn, pid_t *pid, struct slp_error *err)
 	ssize_t len;
 	pid_t child;
 
-	if (plan_check(&spawn->plan, err) < 0 || acquire(spawn, err) < 0)
+	if (acquire(spawn, err) < 0)
 		return -1;
-	if ((spawn->plan.flags & SLP_EXACT) && probe_clone3(err) < 0)
+	if (check_and_write(spawn, err) < 0 &&
+	    /* not permitted to write: the caller's own level can still be spun to */
+	    (!plan_spin_instead(&spawn->plan, spawn->opts, err) || check_and_write(spawn, err) < 0))
 		return -1;
-	/* the ioctl has no helper in each level to look: /proc tells (the sysctl method's look) */
-	if (spawn->plan.method == &method_ioctl && check_pids_free_in_proc(&spawn->plan, err) < 0)
-		return -1;
-	/* a dry run's write checks what only a task in a level can see, and writes nothing */
-	if (spawn->plan.method) {
-		if (plan_write(&spawn->plan, err) < 0)
-			return -1;
-		spawn->written = !(spawn->plan.flags & SLP_DRY_RUN);
-	}
 	if (spawn->plan.flags & SLP_DRY_RUN)
 		return 0;
 	child = create_child(spawn, err);
@@ -369,6 +383,7 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 
 	if (call_begin(&err, &local, &opts, vec) < 0)
 		return -1;
+	spawn.opts = opts;
 	if (!argv || !argv[0] || !pid)
 		return fail_code(err, SLP_E_INVALID, EINVAL, "no COMMAND to run", NULL);
 	*pid = 0;

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The way without privilege: ns_last_pid is readable by everyone, and
+ * every task created moves it on. To reach a value, create and end tasks
+ * until the next pid will be the one wanted: as many at once as there
+ * are CPUs, then the last few one at a time, reading the counter after
+ * each. Only the caller's own level can be reached so: a task created
+ * moves every level above it at once.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "spinsys.h"
+
+/* After pid_max, the counter comes back here, never lower (the kernel's RESERVED_PIDS). */
+#define RESERVED_PIDS 300
+
+/* Created one at a time, the counter read after each, this close to the end. */
+#define LAST_STEPS 16
+
+/* At most this many spinners, the calling thread one of them. */
+#define MAX_SPINNERS 64
+
+struct spin_state {
+	int fd;			/* ns_last_pid, to read */
+	int pid_max;
+	pid_t start;		/* the counter when the plan was made */
+	pid_t value;		/* where it is to be */
+	pid_t floor;		/* from floor to value, all in use between: as good */
+	uint64_t steps;		/* tasks to create */
+	/* the spinners' */
+	long budget;		/* tasks the spinners may still create */
+	int stop;
+	int failed;		/* an errno a spinner met */
+	uint64_t created;
+};
+
+static int read_counter(int fd, pid_t *counter)
+{
+	char text[16];
+	ssize_t len = pread(fd, text, sizeof(text) - 1, 0);
+
+	if (len <= 0)
+		return -1;
+	text[len] = '\0';
+	*counter = (pid_t)atoi(text);
+	return 0;
+}
+
+/*
+ * Where pid x comes in the counter's way from start: pids above it, up
+ * to pid_max, then from RESERVED_PIDS on. -1: never (below RESERVED_PIDS,
+ * behind the counter).
+ */
+static long long position(const struct spin_state *s, pid_t x)
+{
+	if (x >= s->start)
+		return x - s->start;
+	if (x < RESERVED_PIDS)
+		return -1;
+	return (long long)(s->pid_max - s->start) + (x - RESERVED_PIDS);
+}
+
+/* The pids in use in the caller's own pid namespace, from /proc. */
+struct used {
+	unsigned char *bits;
+	int pid_max;
+	int depth;		/* NSpid entries of ours before our own: /proc of an ancestor */
+};
+
+static void mark(struct used *used, long pid)
+{
+	if (pid > 0 && pid < used->pid_max)
+		used->bits[pid / 8] |= (unsigned char)(1 << (pid % 8));
+}
+
+static bool in_use(const struct used *used, pid_t pid)
+{
+	return pid > 0 && pid < used->pid_max && (used->bits[pid / 8] & (1 << (pid % 8)));
+}
+
+/* Mark a task of /proc: its pid in the caller's level, as NSpid says where /proc is not ours. */
+static void mark_task(struct used *used, int dir_fd, const char *name)
+{
+	pid_t nspid[SLP_VECTOR_MAX + 2];
+	char path[300];
+	int n;
+
+	if (used->depth == 0) {
+		mark(used, strtol(name, NULL, 10));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/status", name);
+	n = nspid_read(dir_fd, path, nspid, SLP_VECTOR_MAX + 2);
+	if (n > used->depth)
+		mark(used, nspid[used->depth]);
+}
+
+static void mark_threads(struct used *used, int proc_fd, const char *pid)
+{
+	char path[300];
+	struct dirent *entry;
+	DIR *tasks;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/task", pid);
+	fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(tasks = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((entry = readdir(tasks)))
+		if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9')
+			mark_task(used, dirfd(tasks), entry->d_name);
+	closedir(tasks);
+}
+
+/* Every pid in use, threads' too: the kernel skips them, so they cost no task. */
+static int scan_used(struct used *used, struct slp_error *err)
+{
+	pid_t own[SLP_VECTOR_MAX + 2];
+	struct dirent *entry;
+	DIR *proc;
+	int n = nspid_read(AT_FDCWD, "/proc/self/status", own, SLP_VECTOR_MAX + 2);
+
+	if (n <= 0)
+		return check_proc(err) < 0 ? -1 : fail_sys(err, errno, "read", "/proc/self/status");
+	used->depth = n - 1;
+	used->bits = calloc((size_t)used->pid_max / 8 + 1, 1);
+	if (!used->bits)
+		return fail_sys(err, ENOMEM, "allocate memory for", "the pids in use");
+	proc = opendir("/proc");
+	if (!proc) {
+		free(used->bits);
+		return fail_sys(err, errno, "open", "/proc");
+	}
+	while ((entry = readdir(proc)))
+		if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9')
+			mark_threads(used, dirfd(proc), entry->d_name);
+	closedir(proc);
+	return 0;
+}
+
+/*
+ * How many tasks the value costs, pids in use skipped; or why it cannot
+ * be reached. The counter is to end at the value, as a write would set
+ * it: or, where the value is in use, at the last free pid before it,
+ * from where the next pid is the same as after a write.
+ */
+static int count_steps(struct plan *plan, struct spin_state *s, struct slp_error *err)
+{
+	struct used used = { .pid_max = s->pid_max };
+	pid_t value = plan->vec->pid[0];
+	long long at;
+
+	s->value = value;
+	if (value >= s->pid_max) {
+		fail_code(err, SLP_E_RANGE, 0, NULL, NULL);
+		err->level = 0;
+		err->value = value;
+		err->limit = s->pid_max - 1;
+		err->spun = true;
+		return -1;
+	}
+	if (position(s, value) < 0) {
+		fail_code(err, SLP_E_UNREACHABLE, 0, NULL, NULL);
+		err->value = value;
+		err->got = s->start;
+		return -1;
+	}
+	/* setlastpid's own pid is in use until it is gone, and then the next one again */
+	if (value == getpid() && value != s->start) {
+		fail_code(err, SLP_E_OWN_PID, 0, NULL, NULL);
+		err->value = value;
+		err->got = s->start;
+		err->spun = true;
+		return fail_at(err, plan->target, 0);
+	}
+	if (scan_used(&used, err) < 0)
+		return -1;
+	s->floor = value;
+	while (s->floor != s->start && in_use(&used, s->floor)) {
+		pid_t before = s->floor > RESERVED_PIDS || s->floor > s->start ? s->floor - 1
+									    : s->pid_max - 1;
+
+		if (position(s, before) < 0)
+			break;
+		s->floor = before;
+	}
+	s->steps = 0;
+	for (pid_t pid = s->start; position(s, pid) < position(s, s->floor);) {
+		pid = pid + 1 >= s->pid_max ? RESERVED_PIDS : pid + 1;
+		at = position(s, pid);
+		if (at < 0)
+			break;
+		s->steps += !in_use(&used, pid);
+	}
+	free(used.bits);
+	return 0;
+}
+
+static int prepare(struct plan *plan, struct slp_error *err)
+{
+	struct spin_state *s = calloc(1, sizeof(*s));
+	uint64_t most = plan->max_spin ? plan->max_spin : SLP_MAX_SPIN_DEFAULT;
+
+	if (!s)
+		return fail_sys(err, ENOMEM, "allocate memory for", "spinning");
+	s->fd = -1;
+	plan->spin = s;
+	s->fd = open_ns_last_pid(O_RDONLY, err);
+	if (s->fd < 0)
+		return -1;
+	if (read_pid_max(&s->pid_max, err) < 0)
+		return -1;
+	if (read_counter(s->fd, &s->start) < 0)
+		return fail_sys(err, errno, "read", NS_LAST_PID);
+	if (count_steps(plan, s, err) < 0)
+		return -1;
+	plan->tasks = s->steps;
+	if (s->steps > most) {
+		fail_code(err, SLP_E_TOO_FAR, 0, NULL, NULL);
+		err->value = (int64_t)s->steps;
+		err->limit = (int64_t)most;
+		err->want = s->value + 1;
+		err->got = s->start;
+		return -1;
+	}
+	return 0;
+}
+
+static void release(struct plan *plan)
+{
+	if (!plan->spin)
+		return;
+	if (plan->spin->fd >= 0)
+		close(plan->spin->fd);
+	free(plan->spin);
+	plan->spin = NULL;
+}
+
+/* Spin while the budget lasts: a task each, and nothing else. */
+static void *spinner(void *arg)
+{
+	struct spin_state *s = arg;
+	uint64_t created = 0;
+	long ret;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED) &&
+	       __atomic_sub_fetch(&s->budget, 1, __ATOMIC_RELAXED) >= 0) {
+		ret = spin_once();
+		if (ret < 0) {
+			__atomic_add_fetch(&s->budget, 1, __ATOMIC_RELAXED);
+			/* EAGAIN may have used a pid all the same: the rest goes one by one */
+			__atomic_store_n(&s->failed, (int)-ret, __ATOMIC_RELAXED);
+			__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		created++;
+	}
+	__atomic_add_fetch(&s->created, created, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A signal of the caller's interrupt set is pending: which, or 0. */
+static int interrupted(const struct plan *plan)
+{
+	sigset_t pending;
+
+	if (!plan->interrupt || sigpending(&pending) < 0)
+		return 0;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(plan->interrupt, sig) == 1 && sigismember(&pending, sig) == 1) {
+			struct sigaction action;
+
+			if (sigaction(sig, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
+				continue;
+			return sig;
+		}
+	return 0;
+}
+
+struct watch {
+	const struct plan *plan;
+	double started, last;
+	int signal;
+};
+
+/* Now and then: progress, and whether a signal came. */
+static void look(struct watch *w, struct spin_state *s, uint64_t done, bool last)
+{
+	double t = now();
+
+	if (!last && t - w->last < 0.2)
+		return;
+	w->last = t;
+	if (!w->signal)
+		w->signal = interrupted(w->plan);
+	if (w->signal)
+		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	if (w->plan->progress) {
+		struct slp_progress p = { .done = done, .total = s->steps };
+
+		p.rate = t > w->started ? (double)done / (t - w->started) : 0;
+		p.seconds_left = p.rate > 0 ? (double)(s->steps - done) / p.rate : 0;
+		p.last = last;
+		w->plan->progress(&p, w->plan->progress_arg);
+	}
+}
+
+static unsigned int spinners_wanted(void)
+{
+	cpu_set_t cpus;
+	int n = 1;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+		n = CPU_COUNT(&cpus);
+	if (!SPIN_IN_PARALLEL || n < 1)
+		n = 1;
+	return n > MAX_SPINNERS ? MAX_SPINNERS : (unsigned int)n;
+}
+
+/* Most of the way, on every CPU: the budget is exact, so no task too many. */
+static void spin_in_parallel(struct spin_state *s, struct watch *w, long budget)
+{
+	pthread_t threads[MAX_SPINNERS];
+	unsigned int n = spinners_wanted(), started = 0;
+	pthread_attr_t attr;
+
+	s->budget = budget;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (unsigned int i = 1; i < n; i++)
+		if (pthread_create(&threads[started], &attr, spinner, s) == 0)
+			started++;
+	pthread_attr_destroy(&attr);
+	/* the calling thread spins too, and looks around now and then */
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
+		long ret;
+		int i;
+
+		for (i = 0; i < 256 && __atomic_sub_fetch(&s->budget, 1, __ATOMIC_RELAXED) >= 0; i++) {
+			ret = spin_once();
+			if (ret < 0) {
+				__atomic_add_fetch(&s->budget, 1, __ATOMIC_RELAXED);
+				__atomic_store_n(&s->failed, (int)-ret, __ATOMIC_RELAXED);
+				__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+				break;
+			}
+			__atomic_add_fetch(&s->created, 1, __ATOMIC_RELAXED);
+		}
+		if (i < 256)
+			break;
+		look(w, s, __atomic_load_n(&s->created, __ATOMIC_RELAXED), false);
+	}
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
+/* The caller's threads, ours only again: no task left behind. */
+static void wait_tasks_gone(int threads)
+{
+	char value[16];
+
+	for (int tries = 0; tries < 1000; tries++) {
+		if (proc_status_field("Threads", value, sizeof(value)) < 0 || atoi(value) <= threads)
+			return;
+		sched_yield();
+	}
+}
+
+static int fail_spin(struct plan *plan, int code, int errnum, pid_t counter,
+		     struct slp_error *err)
+{
+	struct spin_state *s = plan->spin;
+
+	fail_code(err, code, errnum, errnum ? "create a task to spin" : NULL, NULL);
+	err->spun = true;
+	err->want = s->value + 1;
+	err->got = counter;
+	err->value = s->value;
+	err->target = plan->target->name;
+	return -1;
+}
+
+/* The last steps, one at a time, reading the counter after each. */
+static int land(struct plan *plan, struct watch *w, struct slp_error *err)
+{
+	struct spin_state *s = plan->spin;
+	uint64_t tries = 0, most = s->steps + 10 * LAST_STEPS;
+	double busy_since = 0;
+	pid_t counter;
+
+	for (;;) {
+		long long at;
+		long ret;
+
+		if (read_counter(s->fd, &counter) < 0)
+			return fail_sys(err, errno, "read", NS_LAST_PID);
+		at = position(s, counter);
+		if (at >= position(s, s->floor) && at <= position(s, s->value))
+			return 0;
+		if (at < 0 || at > position(s, s->value) || tries++ > most)
+			return fail_spin(plan, SLP_E_OVERSHOT, 0, counter, err);
+		look(w, s, s->created, false);
+		if (w->signal)
+			return 0;
+		ret = spin_once();
+		if (ret >= 0) {
+			s->created++;
+			busy_since = 0;
+			continue;
+		}
+		/* a pids limit: the helpers of others go, and so will the limit */
+		if (ret != -EAGAIN && ret != -ENOMEM)
+			return fail_spin(plan, SLP_E_SYSTEM, (int)-ret, counter, err);
+		if (busy_since == 0)
+			busy_since = now();
+		else if (now() - busy_since > 5)
+			return fail_spin(plan, SLP_E_SYSTEM, (int)-ret, counter, err);
+		nanosleep(&(struct timespec){ 0, 1000 * 1000 }, NULL);
+	}
+}
+
+static int spin(struct plan *plan, struct slp_error *err)
+{
+	struct spin_state *s = plan->spin;
+	struct watch w = { .plan = plan };
+	char threads[16] = "1";
+	sigset_t all, mask;
+	pid_t counter;
+	int ret = 0;
+
+	(void)proc_status_field("Threads", threads, sizeof(threads));
+	w.started = w.last = now();
+	/* a new task runs on its creator's stack pointer: no signal may come to it */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
+	if (s->steps > LAST_STEPS)
+		spin_in_parallel(s, &w, (long)(s->steps - LAST_STEPS));
+	if (!w.signal)
+		ret = land(plan, &w, err);
+	look(&w, s, s->created, true);
+	wait_tasks_gone(atoi(threads));
+	if (ret == 0 && w.signal) {
+		siginfo_t info;
+		sigset_t only;
+
+		sigemptyset(&only);
+		sigaddset(&only, w.signal);
+		(void)sigtimedwait(&only, &info, &(struct timespec){ 0, 0 });
+		counter = s->start;
+		(void)read_counter(s->fd, &counter);
+		ret = fail_spin(plan, SLP_E_INTERRUPTED, 0, counter, err);
+		err->signal = w.signal;
+	}
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	return ret;
+}
+
+static int write_level(struct plan *plan, struct slp_error *err)
+{
+	if (plan->flags & SLP_DRY_RUN)
+		return 0;
+	return spin(plan, err);
+}
+
+/* Only the caller's own level can be spun to: every task created moves every level above too. */
+static int check(struct plan *plan, struct slp_error *err)
+{
+	if (plan->vec->nr == 1 && target_is_callers(plan->target, 0))
+		return 0;
+	fail_code(err, SLP_E_SPIN_OWN_ONLY, 0, NULL, NULL);
+	err->target = plan->target->name;
+	err->value = plan->vec->nr;
+	return -1;
+}
+
+/* Where the counter got to stays: nothing to undo with. */
+static int cannot_undo(struct plan *plan)
+{
+	(void)plan;
+	return -1;
+}
+
+const struct method method_spin = {
+	.id = SLP_METHOD_SPIN,
+	.check = check,
+	.prepare = prepare,
+	.write = write_level,
+	.undo = cannot_undo,
+	.release = release,
+};
