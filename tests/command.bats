@@ -50,15 +50,20 @@ setup() {
 	local sig number pid
 	for sig in INT TERM HUP QUIT; do
 		number=$(kill -l "$sig")
-		# a background job ignores SIGINT and SIGQUIT, and so would COMMAND
-		env --default-signal=INT,QUIT "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 500 -- sleep 86399 &
+		# a background job ignores SIGINT and SIGQUIT, and so would COMMAND;
+		# no timeout(1), which would signal COMMAND's process group itself:
+		# the signal goes to setlastpid alone, and wait_bounded bounds it
+		env --default-signal=INT,QUIT "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 500 -- sleep 86399 3>&- &
 		pid=$!
-		until pgrep -f '^sleep 86399$' >/dev/null; do sleep 0.05; done
+		NEST_KILL+=("$pid")	# killed by teardown if the test stops early
+		# COMMAND, once it runs: looked for in this test's nest alone
+		wait_until "$TEST_TIMEOUT" pgrep --ns "$NEST" --nslist pid -f '^sleep 86399$' >/dev/null
 		kill "-$sig" "$pid"
 		status=0
-		wait "$pid" || status=$?	# not run: wait works in this shell only
+		wait_bounded "$pid" || status=$?	# not run: wait works in this shell only
+		unset 'NEST_KILL[-1]'	# reaped: its pid is no longer ours to kill
 		[ "$status" = $((128 + number)) ] || { echo "SIG$sig: status $status" >&2; false; }
-		run_bounded ! pgrep -f '^sleep 86399$'
+		run_bounded -1 pgrep --ns "$NEST" --nslist pid -f '^sleep 86399$'
 	done
 }
 
@@ -174,5 +179,5 @@ setup() {
 	run_bounded -0 "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7 -- true
 	run_bounded -0 "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" 200,60,8 -- true
 	[ "$(processes_in_nest)" = 1 ]	# the nest's own process, nothing else
-	run_bounded ! pgrep -P $$ -x setlastpid	# by name: paths may contain it too
+	run_bounded -1 pgrep -P $$ -x setlastpid	# by name: paths may contain it too
 }
