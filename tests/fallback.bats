@@ -174,10 +174,12 @@ setup() {
 	command -v strace >/dev/null || skip "needs strace"
 	! ldd "$SETLASTPID" | grep -q libasan || skip "an ASan build makes system calls of its own"
 	local calls value
-	value=$(($(pid_max) / 2))
+	# the caller's own level is a nest's, never the machine's
+	nest_create 1
+	value=$(($(nest_pid_max "$NEST") / 2))
 	# what the program does once start-up is done: the loader unmaps
 	# ld.so.cache last, a static binary's start-up ends with mprotect
-	calls=$(strace -qq "$SETLASTPID" "$value" 2>&1 >/dev/null |
+	calls=$(bounded nsenter --target "$NEST" --pid -- strace -qq "$SETLASTPID" "$value" 2>&1 >/dev/null |
 		awk '/^(munmap|mprotect)\(/ { n = 0; next } { line[n++] = $0 } END { for (i = 0; i < n; i++) print line[i] }' |
 		grep -v -E '^(prctl|getrandom|brk)\(' | awk -F'(' '{ printf "%s ", $1 }')
 	# prctl: libcap's start-up; getrandom and brk: malloc's (argp's).
@@ -185,26 +187,34 @@ setup() {
 	# write finds the work done; fstatfs tells a masked ns_last_pid.
 	[ "$calls" = "rt_sigprocmask openat fstatfs write close close exit_group " ] ||
 		{ echo "system calls: $calls" >&2; return 1; }
-	strace -qq -e trace=openat "$SETLASTPID" "$value" 2>&1 | grep -q '"/proc/sys/kernel/ns_last_pid", O_WRONLY'
+	bounded nsenter --target "$NEST" --pid -- strace -qq -e trace=openat "$SETLASTPID" "$value" 2>&1 |
+		grep -q '"/proc/sys/kernel/ns_last_pid", O_WRONLY'
+	assert_next "$NEST" "$((value + 1))"	# that one write set the nest's counter
 }
 
 @test "the caller's own level alone: the kernel's refusal is explained, exit 77" {
-	local before value
-	before=$(cat /proc/sys/kernel/ns_last_pid)
-	value=$(($(pid_max) / 2))
-	run_bounded -77 --separate-stderr capsh --drop=cap_sys_admin,cap_checkpoint_restore -- -c \
+	local value
+	# the caller's own level is that of a nest where nothing else runs
+	nest_create 1
+	value=$(($(nest_pid_max "$NEST") / 2))
+	remember_levels
+	run_bounded -77 --separate-stderr nsenter --target "$NEST" --pid -- \
+		capsh --drop=cap_sys_admin,cap_checkpoint_restore -- -c \
 		'exec "$0" --method=sysctl "$1"' "$SETLASTPID" "$value"
 	assert_one_error_line "not permitted to set level 0 (pid:["
 	[[ $stderr == *") of /proc/self/ns/pid: it needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in user:["*"], which owns it" ]]
-	# the counter moves with every fork; it must not be the value
-	[ "$(cat /proc/sys/kernel/ns_last_pid)" != "$value" ] || [ "$before" = "$value" ]
+	assert_unchanged_but 1	# setlastpid itself, nsenter's child, took one pid
 }
 
 @test "the caller's own level alone: above pid_max, exit 65 naming the range" {
 	local max
-	max=$(pid_max)
-	run_bounded -65 --separate-stderr "$SETLASTPID" --method=sysctl "$((max + 1))"
+	nest_create 1
+	max=$(nest_pid_max "$NEST")
+	remember_levels
+	run_bounded -65 --separate-stderr nsenter --target "$NEST" --pid -- \
+		"$SETLASTPID" --method=sysctl "$((max + 1))"
 	assert_stderr_is "setlastpid: value 1 of VECTOR, $((max + 1)), is above pid_max ($max): give 0 to $max"
+	assert_unchanged_but 1
 }
 
 @test "exit 65: a level outside the caller's own pid namespace tree, before any write" {
