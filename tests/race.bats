@@ -98,4 +98,6 @@ restorers() {
 	echo "# 4 restorers x 25 rounds, no lock: $(count exact "$results") exact, $(count refused "$results") refused (75), $(count wrong "$results") wrong" >&3
 	[ "$(count wrong "$results")" = 0 ] || { cat "$results" >&2; false; }
 	[ "$(wc -l <"$results")" = 100 ]
+	# they did take each other's pids: else "never wrong" showed nothing
+	[ "$(count refused "$results")" -gt 0 ] || { echo "no round refused: the race never happened" >&2; false; }
 }
