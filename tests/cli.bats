@@ -164,7 +164,7 @@ load helpers
 	)
 	for status in "${!about[@]}"; do
 		for text in "$help" "$man" "$readme"; do
-			[[ $text =~ (^|[^0-9])$status[^0-9] ]] ||
+			[[ $text =~ (^|[^0-9])${status}[^0-9] ]] ||
 				{ echo "status $status missing from: ${text:0:80}..." >&2; return 1; }
 		done
 	done
