@@ -7,7 +7,7 @@
 load helpers
 
 @test "--help names every option, VECTOR's order and the exit statuses" {
-	run -0 "$SETLASTPID" --help
+	run_bounded -0 "$SETLASTPID" --help
 	for want in --ns=PATH --method=METHOD --dry-run --verbose --help --usage --version \
 		'innermost namespace' 'first' '64' '65' '66' '69' '71' '77' 'setlastpid(8)'; do
 		[[ $output == *"$want"* ]] || { echo "--help lacks '$want'" >&2; false; }
@@ -15,22 +15,22 @@ load helpers
 }
 
 @test "--version and --usage" {
-	run -0 "$SETLASTPID" --version
+	run_bounded -0 "$SETLASTPID" --version
 	[[ $output == "setlastpid 1.0" ]]
-	run -0 "$SETLASTPID" -V
+	run_bounded -0 "$SETLASTPID" -V
 	[[ $output == "setlastpid 1.0" ]]
-	run -0 "$SETLASTPID" --usage
+	run_bounded -0 "$SETLASTPID" --usage
 	[[ $output == *"[--ns=PATH]"*"VECTOR"* ]]
 }
 
 @test "exit 64: no VECTOR" {
-	run -64 --separate-stderr "$SETLASTPID"
+	run_bounded -64 --separate-stderr "$SETLASTPID"
 	assert_stderr_is "setlastpid: missing VECTOR: give the last pids, innermost first, e.g. setlastpid 100,50,7"
 	[ -z "$output" ]
 }
 
 @test "exit 64: each malformed VECTOR, with one line that says what is wrong" {
-	run -64 --separate-stderr "$SETLASTPID" --dry-run ""
+	run_bounded -64 --separate-stderr "$SETLASTPID" --dry-run ""
 	assert_stderr_is "setlastpid: invalid VECTOR '': VECTOR is empty (give decimal pids separated by commas, innermost first, e.g. 100,50,7)"
 	local -A why=(
 		["1,,2"]="value 2 is empty"
@@ -48,40 +48,40 @@ load helpers
 	)
 	local vector
 	for vector in "${!why[@]}"; do
-		run -64 --separate-stderr "$SETLASTPID" --dry-run -- "$vector"
+		run_bounded -64 --separate-stderr "$SETLASTPID" --dry-run -- "$vector"
 		assert_stderr_is "setlastpid: invalid VECTOR '$vector': ${why[$vector]} (give decimal pids separated by commas, innermost first, e.g. 100,50,7)"
 	done
 }
 
 @test "exit 64: 33 values, one more than the deepest nest" {
-	run -64 --separate-stderr "$SETLASTPID" --dry-run "$(seq -s, 1 33)"
+	run_bounded -64 --separate-stderr "$SETLASTPID" --dry-run "$(seq -s, 1 33)"
 	assert_one_error_line "VECTOR has more than 32 values"
-	run -0 "$SETLASTPID" --dry-run --method=sysctl --ns /proc/self/ns/pid "$(seq -s, 1 1)"
+	run_bounded -0 "$SETLASTPID" --dry-run --method=sysctl --ns /proc/self/ns/pid "$(seq -s, 1 1)"
 }
 
 @test "exit 64: a VECTOR near the kernel's 128 KiB argument limit is quoted short" {
 	local long
 	long=$(printf '1%.0s' {1..131000})
-	run -64 --separate-stderr "$SETLASTPID" "$long"
+	run_bounded -64 --separate-stderr "$SETLASTPID" "$long"
 	assert_one_error_line "value 1 is larger than 2147483647"
 	[ "${#stderr}" -lt 300 ]
 }
 
 @test "exit 64: bad --method, unknown option, --exact without COMMAND" {
-	run -64 --separate-stderr "$SETLASTPID" --method=fast 1
+	run_bounded -64 --separate-stderr "$SETLASTPID" --method=fast 1
 	assert_stderr_is "setlastpid: invalid --method 'fast': give auto, ioctl, sysctl or spin"
-	run -64 --separate-stderr "$SETLASTPID" --bogus 1
+	run_bounded -64 --separate-stderr "$SETLASTPID" --bogus 1
 	[ "${stderr%%$'\n'*}" = "setlastpid: unrecognized option '--bogus'" ]
 	# glibc argp's hidden options are not ours: --HANG would sleep an hour
-	run -64 --separate-stderr "$SETLASTPID" --HANG=1 1
+	run_bounded -64 --separate-stderr "$SETLASTPID" --HANG=1 1
 	[ "${stderr%%$'\n'*}" = "setlastpid: unrecognized option '--HANG=1'" ]
-	run -64 --separate-stderr "$SETLASTPID" --program-name=other 1
-	run -64 --separate-stderr "$SETLASTPID" --exact 1
+	run_bounded -64 --separate-stderr "$SETLASTPID" --program-name=other 1
+	run_bounded -64 --separate-stderr "$SETLASTPID" --exact 1
 	assert_stderr_is "setlastpid: --exact creates a process: give it, as in setlastpid --exact VECTOR -- COMMAND"
 }
 
 @test "exit 66: --ns does not exist" {
-	run -66 --separate-stderr "$SETLASTPID" --ns /nonexistent/ns/pid 1
+	run_bounded -66 --separate-stderr "$SETLASTPID" --ns /nonexistent/ns/pid 1
 	assert_stderr_is "setlastpid: cannot open /nonexistent/ns/pid: No such file or directory"
 }
 
@@ -89,14 +89,14 @@ load helpers
 	local pid
 	sleep 0 & pid=$!
 	wait "$pid"
-	run -66 --separate-stderr "$SETLASTPID" --ns "/proc/$pid/ns/pid" 1
+	run_bounded -66 --separate-stderr "$SETLASTPID" --ns "/proc/$pid/ns/pid" 1
 	assert_one_error_line "cannot open /proc/$pid/ns/pid"
 }
 
 @test "exit 65: --ns is another type of namespace, and says which" {
-	run -65 --separate-stderr "$SETLASTPID" --ns /proc/self/ns/net 1
+	run_bounded -65 --separate-stderr "$SETLASTPID" --ns /proc/self/ns/net 1
 	assert_stderr_is "setlastpid: /proc/self/ns/net is a net namespace, not a pid namespace: give /proc/PID/ns/pid"
-	run -65 --separate-stderr "$SETLASTPID" --ns /proc/self/ns/user 1
+	run_bounded -65 --separate-stderr "$SETLASTPID" --ns /proc/self/ns/user 1
 	assert_one_error_line "is a user namespace, not a pid namespace"
 }
 
@@ -104,52 +104,52 @@ load helpers
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	local path
 	for path in /etc/passwd /dev/null /proc "$BATS_TEST_TMPDIR/fifo"; do
-		run -65 --separate-stderr "$SETLASTPID" --ns "$path" 1
+		run_bounded -65 --separate-stderr "$SETLASTPID" --ns "$path" 1
 		assert_stderr_is "setlastpid: $path is not a namespace file: give /proc/PID/ns/pid"
 	done
 }
 
 @test "exit 65: more levels than are visible from the caller" {
-	run -65 --separate-stderr "$SETLASTPID" --dry-run 10,20
+	run_bounded -65 --separate-stderr "$SETLASTPID" --dry-run 10,20
 	assert_stderr_is "setlastpid: VECTOR has 2 values but /proc/self/ns/pid is 1 level deep as seen from here: give at most 1"
 }
 
 @test "exit 71: a system error, named with the call that failed" {
 	# Four descriptors: enough to load the program and open --ns, no more.
-	run -71 --separate-stderr bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; ulimit -n 4 && exec "$0" --dry-run 1' "$SETLASTPID"
+	run_bounded -71 --separate-stderr bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; ulimit -n 4 && exec "$0" --dry-run 1' "$SETLASTPID"
 	assert_stderr_is "setlastpid: cannot open /proc/sys/kernel/pid_max: Too many open files"
 }
 
 @test "exit 71: a write error on standard output is not silence" {
-	run -71 --separate-stderr bash -c '"$0" --dry-run --method=sysctl 1 >/dev/full' "$SETLASTPID"
+	run_bounded -71 --separate-stderr bash -c '"$0" --dry-run --method=sysctl 1 >/dev/full' "$SETLASTPID"
 	assert_stderr_is "setlastpid: write error on standard output: No space left on device"
 }
 
 @test "options end at VECTOR: everything after it is COMMAND's, -- or not" {
 	requires userns
 	# a pid namespace of the test's own, where pid 6 is free for COMMAND
-	run -0 unshare --user --map-root-user --pid --fork -- \
+	run_bounded -0 unshare --user --map-root-user --pid --fork -- \
 		"$SETLASTPID" --dry-run --method=sysctl 5 ls -v --verbose
 	[ "${#lines[@]}" = 2 ]
 	[[ ${lines[0]} == "would set level 0 pid:["*"] to 5 via sysctl" ]]
 	[ "${lines[1]}" = "would run ls" ]
-	run -0 unshare --user --map-root-user --pid --fork -- \
+	run_bounded -0 unshare --user --map-root-user --pid --fork -- \
 		"$SETLASTPID" --dry-run --method=sysctl 5 -- sh -c 'echo hi'
 	[ "${lines[1]}" = "would run sh" ]
 	# an option after VECTOR is COMMAND, not an unknown option of ours
-	run -0 unshare --user --map-root-user --pid --fork -- \
+	run_bounded -0 unshare --user --map-root-user --pid --fork -- \
 		"$SETLASTPID" --dry-run --method=sysctl 5 --bogus
 	[ "${lines[1]}" = "would run --bogus" ]
 }
 
 @test "--help names no placeholder address for bugs" {
-	run -0 "$SETLASTPID" --help
+	run_bounded -0 "$SETLASTPID" --help
 	[[ $output != *"Report bugs"* && $output != *example.org* ]]
 }
 
 @test "--help, the man page and the README tell the same exit statuses" {
 	local help man readme status word
-	run -0 "$SETLASTPID" --help
+	run_bounded -0 "$SETLASTPID" --help
 	help=${output#*Exit status: }
 	help=${help%%See setlastpid*}
 	command -v mandoc >/dev/null || skip "needs mandoc"
@@ -164,7 +164,7 @@ load helpers
 	)
 	for status in "${!about[@]}"; do
 		for text in "$help" "$man" "$readme"; do
-			[[ $text =~ (^|[^0-9])$status[^0-9] ]] ||
+			[[ $text =~ (^|[^0-9])${status}[^0-9] ]] ||
 				{ echo "status $status missing from: ${text:0:80}..." >&2; return 1; }
 		done
 	done

@@ -18,6 +18,95 @@ kernel_has_ioctl() {
 # shellcheck disable=SC2034 # used by the suites
 OWN_PIDS=(awk '/^NSpid:/ { for (i = NF; i > 1; i--) printf "%s%s", $i, (i > 2 ? " " : "\n") }' /proc/self/status)
 
+# No command a test runs, and no wait of a test, lasts longer than this
+# (seconds): a hang fails the test instead of holding the run until CI's
+# own limit. Far above what any test takes, with two runs at once too.
+TEST_TIMEOUT=${SETLASTPID_TEST_TIMEOUT:-120}
+
+# bounded COMMAND...: COMMAND, sent SIGTERM after TEST_TIMEOUT seconds and
+# SIGKILL 10 s later (timeout(1): status 124, or 137). COMMAND runs in a
+# process group of its own, which the signals go to as a whole.
+bounded() {
+	timeout --kill-after=10 "$TEST_TIMEOUT" "$@"
+}
+
+# run_bounded [!|-N] [--separate-stderr] [--keep-empty-lines] [--] COMMAND...
+# bats' run, with its flags, of COMMAND under bounded; a timeout fails the
+# test whatever status was expected. The command line, its status and its
+# output go to the test's own output, which bats shows only when the test
+# fails. COMMAND is a program, not a shell function: timeout execs it.
+run_bounded() {
+	local flags=() expected=any
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--) shift; break ;;
+		'!') expected='non-zero' ;;&
+		-[0-9]*) expected=${1#-} ;;&
+		-* | '!') flags+=("$1"); shift ;;
+		*) break ;;
+		esac
+	done
+	if declare -F "$1" >/dev/null; then
+		echo "run_bounded: $1 is a shell function; give a program" >&2
+		return 1
+	fi
+	local start=$SECONDS ran=0 line
+	run "${flags[@]}" -- bounded "$@" || ran=$?
+	printf -v line '%q ' "$@"
+	line=${line% }
+	[ "${#line}" -le 400 ] || line="${line:0:400}... (${#line} characters)"
+	{
+		echo "\$ $line"
+		if [[ " ${flags[*]} " == *" --separate-stderr "* ]]; then
+			printf 'stdout:\n%s\nstderr:\n%s\n' "$output" "$stderr"
+		elif [ -n "$output" ]; then
+			printf '%s\n' "$output"
+		fi
+		echo "[status $status, expected $expected]"
+	} >&2
+	if [[ $status == 124 || $status == 137 ]] && ((SECONDS - start >= TEST_TIMEOUT)); then
+		echo "run_bounded: timed out after $TEST_TIMEOUT s: $line" >&2
+		return 1
+	fi
+	return "$ran"
+}
+
+# wait_until SECONDS COMMAND...: run COMMAND every 0.05 s until it
+# succeeds; fail, saying what was awaited, if it has not within SECONDS
+# (or at once if there is no such command).
+wait_until() {
+	local deadline=$((SECONDS + $1)) ran
+	shift
+	while :; do
+		ran=0
+		"$@" || ran=$?
+		((ran != 0)) || return 0
+		if ((ran == 127 || SECONDS >= deadline)); then
+			echo "gave up waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# job_ended PID: the test's background job PID has exited (it may be a
+# zombie until waited for).
+job_ended() {
+	local stat
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+	[[ ${stat##*) } == Z* ]]
+}
+
+# wait_bounded PID: wait for the test's background job PID and return its
+# status, as wait does; killed (status 137) if it runs past TEST_TIMEOUT.
+wait_bounded() {
+	if ! wait_until "$TEST_TIMEOUT" job_ended "$1"; then
+		echo "wait_bounded: job $1 still runs after $TEST_TIMEOUT s: killed" >&2
+		kill -KILL "$1" 2>/dev/null || true
+	fi
+	wait "$1"
+}
+
 # requires WHAT...: skip the test, saying why, unless each WHAT holds.
 requires() {
 	local what
@@ -49,10 +138,7 @@ nest_create() {
 	cmd+=(sh -c 'read -r pid rest </proc/self/stat && echo "$pid" >"$1" && exec sleep infinity' sh "$pidfile")
 	"${cmd[@]}" </dev/null >/dev/null 2>&1 &
 	NEST_KILL+=("$!")
-	for ((i = 0; i < 200; i++)); do
-		[ -s "$pidfile" ] && break
-		sleep 0.05
-	done
+	wait_until 10 test -s "$pidfile" || true
 	NEST=$(cat "$pidfile")
 	[ -n "$NEST" ] || { echo "nest_create: the nest did not start" >&2; return 1; }
 }

@@ -17,7 +17,7 @@ setup() {
 hostile() {
 	local want=$1
 	shift
-	run --separate-stderr "$SETLASTPID" "$@"
+	run_bounded --separate-stderr "$SETLASTPID" "$@"
 	if [ "$status" != "$want" ]; then
 		printf 'setlastpid %s: status %s, want %s; stderr: %s\n' "$*" "$status" "$want" "$stderr" >&2
 		return 1
@@ -83,11 +83,11 @@ hostile() {
 	# In a process that unshared a pid namespace but has no child yet
 	# there, pid_for_children is that new, empty namespace: it has no init
 	# yet, so the file cannot even be opened.
-	run -66 --separate-stderr unshare --pid -- "$SETLASTPID" --ns /proc/self/ns/pid_for_children 5
+	run_bounded -66 --separate-stderr unshare --pid -- "$SETLASTPID" --ns /proc/self/ns/pid_for_children 5
 	assert_one_error_line "cannot open /proc/self/ns/pid_for_children"
 	# nsenter --pid sets pid_for_children to the nest, and setlastpid
 	# sets the nest's counter through it.
-	run -0 nsenter --target "$NEST" --pid --no-fork -- \
+	run_bounded -0 nsenter --target "$NEST" --pid --no-fork -- \
 		"$SETLASTPID" --method=sysctl --ns /proc/self/ns/pid_for_children 600
 	assert_next "$NEST" "601"
 }

@@ -12,7 +12,7 @@ setup() {
 }
 
 @test "the kernel answers as the environment says it does" {
-	run "$SETLASTPID" --dry-run --method=ioctl 1
+	run_bounded "$SETLASTPID" --dry-run --method=ioctl 1
 	if kernel_has_ioctl; then
 		[ "$status" = 0 ]
 		[ "$output" = "would set level 0 pid:[$(stat -L -c %i /proc/self/ns/pid)] to 1 via ioctl" ]
@@ -24,7 +24,7 @@ setup() {
 @test "--method=ioctl: sets every level, or exits 69 and changes nothing" {
 	nest_create 3
 	remember_levels
-	run --separate-stderr "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" 100,50,7
+	run_bounded --separate-stderr "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" 100,50,7
 	if kernel_has_ioctl; then
 		[ "$status" = 0 ]
 		[[ $(next_nspid "$NEST") == *" 8 51 101" ]]
@@ -39,7 +39,7 @@ setup() {
 	[ "$(grep NSpid /proc/self/status | wc -w)" = 2 ] ||
 		skip "needs to run in the initial pid namespace to nest 32 deep"
 	nest_create 32
-	run "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" "$(seq -s, 200 3 293)"
+	run_bounded "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" "$(seq -s, 200 3 293)"
 	if kernel_has_ioctl; then
 		[ "$status" = 0 ]
 		assert_next "$NEST" "$(seq -s' ' 201 3 294)"
@@ -50,7 +50,7 @@ setup() {
 
 @test "--method=auto picks the ioctl where the kernel has it, ns_last_pid where not" {
 	nest_create 2
-	run -0 "$SETLASTPID" --verbose --ns "/proc/$NEST/ns/pid" 40,30
+	run_bounded -0 "$SETLASTPID" --verbose --ns "/proc/$NEST/ns/pid" 40,30
 	if kernel_has_ioctl; then
 		[[ ${lines[0]} == *" via ioctl" ]]
 	else
@@ -65,10 +65,10 @@ setup() {
 	local -a before
 	read -r -a before <<<"$BEFORE"
 	if kernel_has_ioctl; then
-		run -0 "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" 300
+		run_bounded -0 "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" 300
 		assert_next "$NEST" "301 $((before[1] + 1)) $((before[2] + 1))"
 	else
-		run -69 "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" 300
+		run_bounded -69 "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" 300
 		assert_unchanged
 	fi
 }
@@ -80,17 +80,17 @@ setup() {
 	max=$(pid_max)
 	if ! kernel_has_ioctl; then
 		# The kernel is asked first, and it has nothing to offer.
-		run -69 "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" "1,$((max + 1))"
+		run_bounded -69 "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" "1,$((max + 1))"
 		assert_unchanged
 		return
 	fi
-	run -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" "1,$((max + 1))"
+	run_bounded -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" "1,$((max + 1))"
 	assert_stderr_is "setlastpid: value 2 of VECTOR, $((max + 1)), is above pid_max ($max): give 0 to $max"
-	run -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" 1,2,3,4
+	run_bounded -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" 1,2,3,4
 	assert_stderr_is "setlastpid: VECTOR has 4 values but /proc/$NEST/ns/pid is 3 levels deep as seen from here: give at most 3"
-	run -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns /proc/self/ns/net 1
+	run_bounded -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns /proc/self/ns/net 1
 	assert_stderr_is "setlastpid: /proc/self/ns/net is a net namespace, not a pid namespace: give /proc/PID/ns/pid"
-	run -77 --separate-stderr capsh --drop=cap_sys_admin,cap_checkpoint_restore -- -c \
+	run_bounded -77 --separate-stderr capsh --drop=cap_sys_admin,cap_checkpoint_restore -- -c \
 		'exec "$0" --method=ioctl --ns "$1" 100,50' "$SETLASTPID" "/proc/$NEST/ns/pid"
 	assert_one_error_line "it needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in user:["
 	assert_unchanged
@@ -99,7 +99,7 @@ setup() {
 @test "CAP_CHECKPOINT_RESTORE alone: enough for the ioctl, not for the fallback's setns" {
 	nest_create 2
 	remember_levels
-	run --separate-stderr capsh --drop=cap_sys_admin -- -c \
+	run_bounded --separate-stderr capsh --drop=cap_sys_admin -- -c \
 		'exec "$0" --ns "$1" 70,60' "$SETLASTPID" "/proc/$NEST/ns/pid"
 	if kernel_has_ioctl; then
 		[ "$status" = 0 ]
@@ -112,6 +112,6 @@ setup() {
 }
 
 @test "on a file that is no namespace, ENOTTY is not taken for a kernel without the ioctl" {
-	run -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns /etc/passwd 1
+	run_bounded -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns /etc/passwd 1
 	assert_stderr_is "setlastpid: /etc/passwd is not a namespace file: give /proc/PID/ns/pid"
 }

@@ -19,7 +19,7 @@ lib_dir() {
 	[ "$symbols" = "slp_exit_status@@SETLASTPID_1.0 slp_method_name@@SETLASTPID_1.0 slp_set@@SETLASTPID_1.0 slp_spawn@@SETLASTPID_1.0 slp_strerror@@SETLASTPID_1.0 slp_target_free@@SETLASTPID_1.0 slp_target_open@@SETLASTPID_1.0 slp_target_open_fd@@SETLASTPID_1.0 slp_vector_format@@SETLASTPID_1.0 slp_vector_parse@@SETLASTPID_1.0 " ] ||
 		{ echo "exported: $symbols" >&2; false; }
 	# no data, no other symbol of any kind
-	run -0 bash -c 'nm -D --defined-only "$0" | awk "\$2 != \"T\" && \$2 != \"A\"" ' "$so"
+	run_bounded -0 bash -c 'nm -D --defined-only "$0" | awk "\$2 != \"T\" && \$2 != \"A\"" ' "$so"
 	[ -z "$output" ]
 }
 
@@ -28,20 +28,20 @@ lib_dir() {
 	local archive
 	archive=$(lib_dir)/libsetlastpid.a
 	[ -e "$archive" ] || skip "no archive in this build"
-	run -0 bash -c 'nm -g --defined-only "$0" | awk "NF == 3 { print \$3 }" | grep -v "^slp_"' "$archive" ||
+	run_bounded -0 bash -c 'nm -g --defined-only "$0" | awk "NF == 3 { print \$3 }" | grep -v "^slp_"' "$archive" ||
 		true
 	[ -z "$output" ] || { echo "unprefixed: $output" >&2; false; }
 }
 
 @test "the command maps no libsetlastpid.so: the core is linked in" {
-	run -0 bash -c 'ldd "$0" 2>&1 || true' "$SETLASTPID"
+	run_bounded -0 bash -c 'ldd "$0" 2>&1 || true' "$SETLASTPID"
 	[[ $output != *libsetlastpid* ]]
 }
 
 @test "one target, 200 rounds of dry run, set, a refusal and COMMAND: no descriptor leaks" {
 	requires root
 	nest_create 3
-	run -0 "$API_DRIVER" rounds "/proc/$NEST/ns/pid" 300,200,100 200
+	run_bounded -0 "$API_DRIVER" rounds "/proc/$NEST/ns/pid" 300,200,100 200
 	[[ $output == "200 rounds, "*" descriptors open throughout" ]]
 	assert_next "$NEST" "301 201 101"
 }
@@ -52,7 +52,7 @@ lib_dir() {
 	local a=$NEST
 	nest_create 2
 	local b=$NEST
-	run -0 "$API_DRIVER" threads "/proc/$a/ns/pid" 700,600 "/proc/$b/ns/pid" 900,800 300
+	run_bounded -0 "$API_DRIVER" threads "/proc/$a/ns/pid" 700,600 "/proc/$b/ns/pid" 900,800 300
 	assert_next "$a" "701 601"
 	assert_next "$b" "901 801"
 }

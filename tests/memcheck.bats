@@ -15,28 +15,27 @@ setup() {
 	nest_create 3
 }
 
-memcheck() {
-	valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
-		--errors-for-leak-kinds=definite,indirect,possible "$SETLASTPID" "$@"
-}
+# setlastpid under valgrind, which exits 99 on any error or leak.
+MEMCHECK=(valgrind -q --error-exitcode=99 --leak-check=full "--show-leak-kinds=definite,indirect,possible"
+	"--errors-for-leak-kinds=definite,indirect,possible" "$SETLASTPID")
 
 @test "memcheck: the fallback at depth 3, with COMMAND" {
-	run -0 memcheck --verbose --ns "/proc/$NEST/ns/pid" 100,50,7 -- true
+	run_bounded -0 "${MEMCHECK[@]}" --verbose --ns "/proc/$NEST/ns/pid" 100,50,7 -- true
 	assert_next "$NEST" "102 52 9"	# COMMAND took 101 51 8
 }
 
 @test "memcheck: --dry-run, --lock, and the caller's own namespace" {
-	run -0 memcheck --dry-run --ns "/proc/$NEST/ns/pid" 100,50,7
-	run -0 memcheck --lock --ns "/proc/$NEST/ns/pid" 100
-	run -0 nsenter --target "$NEST" --pid -- valgrind -q --error-exitcode=99 \
+	run_bounded -0 "${MEMCHECK[@]}" --dry-run --ns "/proc/$NEST/ns/pid" 100,50,7
+	run_bounded -0 "${MEMCHECK[@]}" --lock --ns "/proc/$NEST/ns/pid" 100
+	run_bounded -0 nsenter --target "$NEST" --pid -- valgrind -q --error-exitcode=99 \
 		--leak-check=full --errors-for-leak-kinds=definite,indirect,possible "$SETLASTPID" 300
 }
 
 @test "memcheck: failures, each with its status" {
-	run -64 memcheck --ns "/proc/$NEST/ns/pid" 1,,2
-	run -65 memcheck --ns "/proc/$NEST/ns/pid" 1,2,3,4,5
-	run -65 memcheck --ns /proc/self/ns/net 1
-	run -66 memcheck --ns /nonexistent 1
-	run -65 memcheck --ns "/proc/$NEST/ns/pid" 0 -- true
-	run -127 memcheck --ns "/proc/$NEST/ns/pid" 400 -- /nonexistent
+	run_bounded -64 "${MEMCHECK[@]}" --ns "/proc/$NEST/ns/pid" 1,,2
+	run_bounded -65 "${MEMCHECK[@]}" --ns "/proc/$NEST/ns/pid" 1,2,3,4,5
+	run_bounded -65 "${MEMCHECK[@]}" --ns /proc/self/ns/net 1
+	run_bounded -66 "${MEMCHECK[@]}" --ns /nonexistent 1
+	run_bounded -65 "${MEMCHECK[@]}" --ns "/proc/$NEST/ns/pid" 0 -- true
+	run_bounded -127 "${MEMCHECK[@]}" --ns "/proc/$NEST/ns/pid" 400 -- /nonexistent
 }

@@ -22,7 +22,7 @@ start_noise() {
 # set; the noise's processes hold pids too) or "wrong STATUS OUTPUT".
 restore_round() {
 	local value=${*: -1} out status=0
-	out=$("$SETLASTPID" "${@:1:$#-1}" --ns "/proc/$NEST/ns/pid" "$value,$value" -- \
+	out=$(bounded "$SETLASTPID" "${@:1:$#-1}" --ns "/proc/$NEST/ns/pid" "$value,$value" -- \
 		"${OWN_PIDS[@]}" 2>/dev/null) || status=$?
 	if [ "$status" = 0 ] && [[ $out == "$((value + 1)) $((value + 1)) "* ]]; then
 		echo exact
@@ -54,7 +54,7 @@ count() {
 	nest_create 2
 	start_noise
 	# the noise climbs from 100; the rounds take pids near pid_max
-	"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,100
+	run_bounded -0 "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,100
 	local round top results=$BATS_TEST_TMPDIR/exact
 	top=$(($(pid_max) - 100))
 	for round in $(seq 25); do
@@ -67,7 +67,7 @@ count() {
 # restorers N OPTIONS...: N restorers side by side, 25 rounds each, on
 # distinct pids; all results in $BATS_TEST_TMPDIR/restorers.
 restorers() {
-	local n=$1 worker pids=()
+	local n=$1 worker pid pids=()
 	shift
 	for ((worker = 0; worker < n; worker++)); do
 		(
@@ -77,7 +77,9 @@ restorers() {
 		) &
 		pids+=("$!")
 	done
-	wait "${pids[@]}"	# not the nest, which runs until teardown
+	for pid in "${pids[@]}"; do	# not the nest, which runs until teardown
+		wait_bounded "$pid"
+	done
 	cat "$BATS_TEST_TMPDIR"/worker* >"$BATS_TEST_TMPDIR/restorers"
 }
 
@@ -96,4 +98,6 @@ restorers() {
 	echo "# 4 restorers x 25 rounds, no lock: $(count exact "$results") exact, $(count refused "$results") refused (75), $(count wrong "$results") wrong" >&3
 	[ "$(count wrong "$results")" = 0 ] || { cat "$results" >&2; false; }
 	[ "$(wc -l <"$results")" = 100 ]
+	# they did take each other's pids: else "never wrong" showed nothing
+	[ "$(count refused "$results")" -gt 0 ] || { echo "no round refused: the race never happened" >&2; false; }
 }

@@ -13,6 +13,8 @@ setup() {
 	USERNS_HOLDER=$NEST
 	# ...and two pid namespaces below the test's, both created in U, so U owns them.
 	nest_create 2 nsenter --target "$USERNS_HOLDER" --user --
+	# AS_USERNS_ROOT COMMAND...: run COMMAND as root of U, with U's privileges only.
+	AS_USERNS_ROOT=(nsenter --target "$USERNS_HOLDER" --user --)
 }
 
 teardown() {
@@ -20,18 +22,13 @@ teardown() {
 	if [ -n "${ROOTLESS_DIR:-}" ]; then rm -rf "$ROOTLESS_DIR"; fi
 }
 
-# as_userns_root COMMAND...: run COMMAND as root of U, with U's privileges only.
-as_userns_root() {
-	nsenter --target "$USERNS_HOLDER" --user -- "$@"
-}
-
 @test "a caller in the owning user namespace sets the levels it owns" {
-	run -0 as_userns_root "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,50
+	run_bounded -0 "${AS_USERNS_ROOT[@]}" "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,50
 	assert_next "$NEST" "101 51"
 }
 
 @test "--method=sysctl: the same, through helpers that enter each level" {
-	run -0 as_userns_root "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 90,80
+	run_bounded -0 "${AS_USERNS_ROOT[@]}" "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 90,80
 	assert_next "$NEST" "91 81"
 }
 
@@ -39,7 +36,7 @@ as_userns_root() {
 	remember_levels
 	local top
 	top=$(stat -L -c %i /proc/self/ns/pid)
-	run -77 --separate-stderr as_userns_root "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,50,7
+	run_bounded -77 --separate-stderr "${AS_USERNS_ROOT[@]}" "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 100,50,7
 	assert_one_error_line "not permitted to set level 2 (pid:[$top]) of /proc/$NEST/ns/pid: it needs CAP_SYS_ADMIN"
 	[[ $stderr == *" in a user namespace above yours, which owns it" ]]
 	assert_unchanged
@@ -47,16 +44,16 @@ as_userns_root() {
 
 @test "exit 77 with --method=sysctl too, before any helper is made" {
 	remember_levels
-	run -77 --separate-stderr as_userns_root "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7
+	run_bounded -77 --separate-stderr "${AS_USERNS_ROOT[@]}" "$SETLASTPID" --method=sysctl --ns "/proc/$NEST/ns/pid" 100,50,7
 	assert_one_error_line "not permitted to set level 2"
 	assert_unchanged
 }
 
 @test "--dry-run in U: reports the level it may not set" {
 	remember_levels
-	run -77 --separate-stderr as_userns_root "$SETLASTPID" --dry-run --ns "/proc/$NEST/ns/pid" 100,50,7
+	run_bounded -77 --separate-stderr "${AS_USERNS_ROOT[@]}" "$SETLASTPID" --dry-run --ns "/proc/$NEST/ns/pid" 100,50,7
 	assert_one_error_line "not permitted to set level 2"
-	run -0 as_userns_root "$SETLASTPID" --dry-run --ns "/proc/$NEST/ns/pid" 100,50
+	run_bounded -0 "${AS_USERNS_ROOT[@]}" "$SETLASTPID" --dry-run --ns "/proc/$NEST/ns/pid" 100,50
 	[ "${#lines[@]}" = 2 ]
 	# nothing written; on Linux 6.14+ a helper per level read its pid_max
 	local probes=(0 0)
@@ -71,7 +68,7 @@ as_userns_root() {
 	ROOTLESS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/setlastpid-rootless.XXXXXX")
 	chmod 755 "$ROOTLESS_DIR"
 	cp "$SETLASTPID" "$ROOTLESS_DIR/setlastpid"
-	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	run_bounded -0 setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 		unshare --user --map-root-user --pid --fork --kill-child -- \
 		bash -c '"$0" 700 && awk "/^NSpid:/ { print \$NF }" /proc/self/status; exit' \
 		"$ROOTLESS_DIR/setlastpid"
