@@ -128,7 +128,8 @@ int plan_check(struct plan *plan, struct slp_error *err)
 {
 	if (plan->spawn && check_own_pid(plan, err) < 0)
 		return -1;
-	if (plan->flags & SLP_EXACT)
+	/* SLP_EXACT: no method, clone3() alone */
+	if (!plan->method)
 		return check_exact(plan, err);
 	if (plan->kernel_checks && !(plan->flags & SLP_DRY_RUN))
 		return 0;
@@ -239,7 +240,7 @@ SLP_EXPORT int slp_set(struct slp_target *target, const struct slp_vector *vec,
 		       struct slp_error *err)
 {
 	struct slp_target *own = NULL;
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 	int ret;
 
 	if (call_begin(&err, &local, &opts, vec) < 0)

@@ -378,7 +378,7 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 {
 	struct spawn spawn = { .argv = argv, .attr = attr, .pipe = { -1, -1 }, .lock_fd = -1 };
 	struct slp_target *own = NULL;
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 	int ret;
 
 	if (call_begin(&err, &local, &opts, vec) < 0)

@@ -108,7 +108,7 @@ static int adopt(struct slp_target **out, int fd, const char *name, struct slp_e
 SLP_EXPORT int slp_target_open(struct slp_target **target, const char *path,
 			       struct slp_error *err)
 {
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 	int fd;
 
 	err = err ? err : &local;
@@ -129,7 +129,7 @@ SLP_EXPORT int slp_target_open(struct slp_target **target, const char *path,
 SLP_EXPORT int slp_target_open_fd(struct slp_target **target, int fd, const char *name,
 				  struct slp_error *err)
 {
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 	int copy;
 
 	err = err ? err : &local;
