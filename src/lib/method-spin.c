@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,7 +79,45 @@ struct used {
 	unsigned char *bits;
 	int pid_max;
 	int depth;		/* NSpid entries of ours before our own: /proc of an ancestor */
+	int own_ns;		/* our pid namespace, where /proc is an ancestor's */
+	/* pid namespaces seen: ours or below (a pid here), or not (a sibling's) */
+	struct seen {
+		ino_t ino;
+		bool below;
+	} seen[64];
+	unsigned int nseen;
 };
+
+/* Is the pid namespace of task `name` ours or below it? Walked up once per namespace. */
+static bool in_our_tree(struct used *used, int dir_fd, const char *name)
+{
+	char path[300];
+	struct stat st;
+	bool below = false;
+	int ns, parent;
+
+	snprintf(path, sizeof(path), "%s/ns/pid", name);
+	if (fstatat(dir_fd, path, &st, 0) < 0)
+		return false;
+	for (unsigned int i = 0; i < used->nseen; i++)
+		if (used->seen[i].ino == st.st_ino)
+			return used->seen[i].below;
+	ns = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+	for (int depth = 0; ns >= 0 && depth <= SLP_VECTOR_MAX; depth++) {
+		if (ns_same(ns, used->own_ns)) {
+			below = true;
+			break;
+		}
+		parent = ns_parent(ns);
+		close(ns);
+		ns = parent;
+	}
+	if (ns >= 0)
+		close(ns);
+	if (used->nseen < sizeof(used->seen) / sizeof(used->seen[0]))
+		used->seen[used->nseen++] = (struct seen){ st.st_ino, below };
+	return below;
+}
 
 static void mark(struct used *used, long pid)
 {
@@ -102,6 +141,9 @@ static void mark_task(struct used *used, int dir_fd, const char *name)
 		mark(used, strtol(name, NULL, 10));
 		return;
 	}
+	/* /proc shows tasks of other pid namespaces beside ours too */
+	if (!in_our_tree(used, dir_fd, name))
+		return;
 	snprintf(path, sizeof(path), "%s/status", name);
 	n = nspid_read(dir_fd, path, nspid, SLP_VECTOR_MAX + 2);
 	if (n > used->depth)
@@ -139,18 +181,25 @@ static int scan_used(struct used *used, struct slp_error *err)
 	if (n <= 0)
 		return check_proc(err) < 0 ? -1 : fail_sys(err, errno, "read", "/proc/self/status");
 	used->depth = n - 1;
+	used->own_ns = -1;
+	if (used->depth > 0 && (used->own_ns = ns_open("/proc/self/ns/pid")) < 0)
+		return fail_sys(err, errno, "open", "/proc/self/ns/pid");
 	used->bits = calloc((size_t)used->pid_max / 8 + 1, 1);
-	if (!used->bits)
-		return fail_sys(err, ENOMEM, "allocate memory for", "the pids in use");
-	proc = opendir("/proc");
+	proc = used->bits ? opendir("/proc") : NULL;
 	if (!proc) {
+		if (used->own_ns >= 0)
+			close(used->own_ns);
+		if (!used->bits)
+			return fail_sys(err, ENOMEM, "allocate memory for", "the pids in use");
 		free(used->bits);
-		return fail_sys(err, errno, "open", "/proc");
+		return fail_sys(err, EIO, "read", "/proc");
 	}
 	while ((entry = readdir(proc)))
 		if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9')
 			mark_threads(used, dirfd(proc), entry->d_name);
 	closedir(proc);
+	if (used->own_ns >= 0)
+		close(used->own_ns);
 	return 0;
 }
 
