@@ -41,11 +41,11 @@ struct spin_state {
 	pid_t value;		/* where it is to be */
 	pid_t floor;		/* from floor to value, all in use between: as good */
 	uint64_t steps;		/* tasks to create */
-	/* the spinners' */
-	long budget;		/* tasks the spinners may still create */
-	int stop;
+	uint64_t created;	/* tasks created */
+	/* the spinners': the budget on a cache line of its own, as every task takes from it */
+	long budget __attribute__((aligned(64)));	/* tasks they may still create */
+	int stop __attribute__((aligned(64)));
 	int failed;		/* an errno a spinner met */
-	uint64_t created;
 };
 
 static int read_counter(int fd, pid_t *counter)
@@ -301,26 +301,37 @@ static void release(struct plan *plan)
 	plan->spin = NULL;
 }
 
-/* Spin while the budget lasts: a task each, and nothing else. */
-static void *spinner(void *arg)
+/*
+ * Up to 256 tasks while the budget lasts, a task each and nothing else:
+ * how many, or -1 when the budget is spent or a creation failed.
+ */
+static int spin_some(struct spin_state *s)
 {
-	struct spin_state *s = arg;
-	uint64_t created = 0;
-	long ret;
+	int i;
 
-	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED) &&
-	       __atomic_sub_fetch(&s->budget, 1, __ATOMIC_RELAXED) >= 0) {
+	for (i = 0; i < 256; i++) {
+		long ret;
+
+		if (__atomic_sub_fetch(&s->budget, 1, __ATOMIC_RELAXED) < 0)
+			return -1;
 		ret = spin_once();
 		if (ret < 0) {
 			__atomic_add_fetch(&s->budget, 1, __ATOMIC_RELAXED);
 			/* EAGAIN may have used a pid all the same: the rest goes one by one */
 			__atomic_store_n(&s->failed, (int)-ret, __ATOMIC_RELAXED);
 			__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
-			break;
+			return -1;
 		}
-		created++;
 	}
-	__atomic_add_fetch(&s->created, created, __ATOMIC_RELAXED);
+	return i;
+}
+
+static void *spinner(void *arg)
+{
+	struct spin_state *s = arg;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED) && spin_some(s) > 0)
+		;
 	return NULL;
 }
 
@@ -405,26 +416,15 @@ static void spin_in_parallel(struct spin_state *s, struct watch *w, long budget)
 			started++;
 	pthread_attr_destroy(&attr);
 	/* the calling thread spins too, and looks around now and then */
-	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
-		long ret;
-		int i;
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED) && spin_some(s) > 0) {
+		long left = __atomic_load_n(&s->budget, __ATOMIC_RELAXED);
 
-		for (i = 0; i < 256 && __atomic_sub_fetch(&s->budget, 1, __ATOMIC_RELAXED) >= 0; i++) {
-			ret = spin_once();
-			if (ret < 0) {
-				__atomic_add_fetch(&s->budget, 1, __ATOMIC_RELAXED);
-				__atomic_store_n(&s->failed, (int)-ret, __ATOMIC_RELAXED);
-				__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
-				break;
-			}
-			__atomic_add_fetch(&s->created, 1, __ATOMIC_RELAXED);
-		}
-		if (i < 256)
-			break;
-		look(w, s, __atomic_load_n(&s->created, __ATOMIC_RELAXED), false);
+		look(w, s, (uint64_t)(budget - (left > 0 ? left : 0)), false);
 	}
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	/* what the budget lost is what was created */
+	s->created += (uint64_t)(budget - (s->budget > 0 ? s->budget : 0));
 }
 
 /* The caller's threads, ours only again: no task left behind. */

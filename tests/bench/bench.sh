@@ -13,6 +13,9 @@
 #                    "ioctl sysctl" on a kernel with NS_SET_LAST_PID_VEC)
 #   BENCH_BASELINES  "no" to leave out the nsenter loops and the one-level
 #                    floors (they are slow under emulation)
+#   BENCH_SPIN       "no" to leave out the spin method's run
+#   BENCH_SPIN_PIDS  pids each spin run moves the counter by (default 100000)
+#   BENCH_SPIN_RUNS  runs of each spinner (default 7)
 set -euo pipefail
 
 setlastpid=${SETLASTPID:-setlastpid}
@@ -35,6 +38,10 @@ trap cleanup EXIT
 
 ${CC:-cc} -O2 -o "$work/sidebyside" "$here/sidebyside.c"
 ${CC:-cc} -O2 -o "$work/write-last-pid" "$here/write-last-pid.c"
+if [ "${BENCH_SPIN:-yes}" = yes ]; then
+	${CC:-cc} -O2 -pthread -o "$work/spin-baseline" "$here/spin-baseline.c"
+	${CC:-cc} -O2 -pthread -I"$here/../../src/lib" -o "$work/spin-ceiling" "$here/spin-ceiling.c"
+fi
 
 # nest DEPTH: a nest like the tests', its innermost process's pid on stdout
 nest() {
@@ -131,3 +138,42 @@ awk -F'\t' '!/^#/ && $1 !~ /nsenter|bare C|sh -c/ && $6 > rss { rss = $6 }
 	END { printf "- peak RSS of setlastpid, any case: %d KiB (goal < 2048 KiB): %s\n", rss, rss < 2048 ? "met" : "NOT met" }' \
 	"$work/results"
 echo "- (peak RSS as wait4() tells it: the larger of the process's own and the driver's, $(awk -F'\t' '/^#driver-rss/ { print $2 }' "$work/results") KiB)"
+
+[ "${BENCH_SPIN:-yes}" = yes ] || exit 0
+
+# The spin method against what set_ns_last_pid does and against a bare
+# clone loop on every core: each moves the depth-1 nest's counter by the
+# same number of pids, round-robin, as before. setlastpid spins to the
+# counter + PIDS, read just before (a wrap past pid_max folded in).
+pids=${BENCH_SPIN_PIDS:-100000}
+spin_runs=${BENCH_SPIN_RUNS:-7}
+nest_max=$(nsenter --target "${nest_of[1]}" --pid -- cat /proc/sys/kernel/pid_max)
+cat >"$work/spin-ahead.sh" <<SH
+#!/bin/sh
+c=\$(cat /proc/sys/kernel/ns_last_pid)
+v=\$((c + $pids))
+[ "\$v" -lt $((nest_max - 1)) ] || v=\$((v - $nest_max + 300))
+exec "$setlastpid" --method=spin --max-spin=$((2 * pids)) "\$v"
+SH
+in_nest=@pidns=/proc/${nest_of[1]}/ns/pid
+"$work/sidebyside" -r "$spin_runs" -w 1 \
+	-n "setlastpid --method=spin" -n "set_ns_last_pid-style baseline" -n "lock-free clone loop (ceiling)" \
+	"$in_nest" sh "$work/spin-ahead.sh" :: \
+	"$in_nest" "$work/spin-baseline" "$pids" :: \
+	"$in_nest" "$work/spin-ceiling" "$pids" >"$work/spin"
+
+echo
+echo "Spinning the counter $pids pids, $spin_runs runs each, in the depth-1 nest ($(nproc) CPUs):"
+echo
+echo "| command | median | pids/s | p10 - p90 | peak RSS |"
+echo "|---|---|---|---|---|"
+awk -F'\t' -v n="$pids" '!/^#/ { printf "| %s | %.0f ms | %.0f | %.0f - %.0f ms | %d KiB |\n", $1, $2 / 1000, n / ($2 / 1e6), $4 / 1000, $5 / 1000, $6 }' \
+	"$work/spin"
+echo
+echo "Ratios of rates, from the same run:"
+awk -F'\t' '$1 ~ /^setlastpid/ { s = $2 } $1 ~ /baseline/ { b = $2 } $1 ~ /ceiling/ { c = $2 }
+	END {
+		printf "- spin / set_ns_last_pid-style baseline: %.2fx (goal >= 1x): %s\n", b / s, (b / s >= 1 ? "met" : "NOT met")
+		printf "- spin / lock-free ceiling: %.2fx (goal >= 0.90x): %s\n", c / s, (c / s >= 0.9 ? "met" : "NOT met")
+	}' "$work/spin"
+awk -F'\t' '$1 ~ /^setlastpid/ { printf "- peak RSS of the spin: %d KiB (goal < 4096 KiB): %s\n", $6, ($6 < 4096 ? "met" : "NOT met") }' "$work/spin"
