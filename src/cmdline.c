@@ -14,7 +14,7 @@
 
 const char *argp_program_version = PACKAGE_STRING;
 
-enum { OPT_NS = 0x100, OPT_LOCK, OPT_EXACT, OPT_MAX_SPIN, OPT_USAGE };
+enum { OPT_NS = 0x100, OPT_LOCK, OPT_EXACT, OPT_MAX_SPIN, OPT_NEW_PIDNS, OPT_GET, OPT_USAGE };
 
 static const struct argp_option options[] = {
 	{ "ns", OPT_NS, "PATH", 0,
@@ -40,6 +40,14 @@ static const struct argp_option options[] = {
 	{ "exact", OPT_EXACT, NULL, 0,
 	  "Create COMMAND with clone3() and set_tid = VECTOR + 1 per level: the pids "
 	  "or nothing, no counter written, no race (Linux 5.5)", 1 },
+	{ "new-pidns", OPT_NEW_PIDNS, NULL, 0,
+	  "COMMAND is pid 1 of a new pid namespace below the one --ns names, with "
+	  "VECTOR + 1 there and above: a nest rebuilt from the outside in", 1 },
+	{ NULL, 0, NULL, 0, "Reading the counters:", 2 },
+	{ "get", OPT_GET, NULL, 0,
+	  "Print, as VECTOR, the last pids of the namespace --ns names and of each "
+	  "above it you see: the values that, set, change nothing (creates one task "
+	  "there; no write privilege)", 2 },
 	/*
 	 * Ours, not argp's default parser (ARGP_NO_HELP): that one also
 	 * takes the hidden --HANG, which sleeps for an hour, and
@@ -51,7 +59,7 @@ static const struct argp_option options[] = {
 	{ 0 }
 };
 
-static const char args_doc[] = "VECTOR\nVECTOR [--] COMMAND [ARG...]";
+static const char args_doc[] = "VECTOR\nVECTOR [--] COMMAND [ARG...]\n--get";
 
 static const char doc[] =
 	"Set the last pid of a pid namespace and of its ancestors, so that the "
@@ -201,6 +209,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_MAX_SPIN:
 		return parse_max_spin(parse, arg);
+	case OPT_NEW_PIDNS:
+		ctl->new_pidns = true;
+		break;
+	case OPT_GET:
+		ctl->get = true;
+		break;
 	case '?':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
@@ -217,6 +231,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->name = PACKAGE_NAME;
 		break;
 	case ARGP_KEY_ARG:
+		if (ctl->get)
+			return usage_error(parse, "--get reads the counters, and takes no VECTOR: "
+					   "give setlastpid --get [--ns PATH]");
 		/* Options end at VECTOR, as nsenter's and unshare's end at COMMAND. */
 		take_command(state);
 		return parse_vector(parse, arg);
@@ -224,8 +241,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (ctl->exact && !ctl->command)
 			return usage_error(parse, "--exact creates a process: give it, "
 					   "as in setlastpid --exact VECTOR -- COMMAND");
+		if (ctl->new_pidns && !ctl->command)
+			return usage_error(parse, "--new-pidns creates a process: give it, "
+					   "as in setlastpid --new-pidns VECTOR -- COMMAND");
+		if (ctl->get && (ctl->exact || ctl->new_pidns || ctl->lock || ctl->dry_run ||
+				 ctl->method != SLP_METHOD_AUTO || ctl->max_spin))
+			return usage_error(parse, "--get reads the counters: it takes --ns and "
+					   "--verbose, nothing else");
 		break;
 	case ARGP_KEY_NO_ARGS:
+		if (ctl->get)
+			break;
 		return usage_error(parse, "missing VECTOR: give the last pids, innermost first, "
 				   "e.g. setlastpid 100,50,7");
 	default:
@@ -278,7 +304,7 @@ bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int
 							       "line: %s", strerror(err));
 		return false;
 	}
-	if (ctl->vec.nr == 0) {		/* --help or --version under ARGP_NO_EXIT */
+	if (ctl->vec.nr == 0 && !ctl->get) {	/* --help or --version under ARGP_NO_EXIT */
 		*status = EXIT_DONE;
 		return false;
 	}

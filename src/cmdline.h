@@ -15,6 +15,8 @@ struct control {
 	bool verbose;
 	bool lock;
 	bool exact;
+	bool new_pidns;		/* COMMAND is pid 1 of a new pid namespace */
+	bool get;		/* read the counters back, set nothing */
 	uint64_t max_spin;	/* --max-spin; 0: the library's default */
 	struct slp_vector vec;
 	char **command;		/* NULL: only set the counters */

@@ -67,7 +67,7 @@ static struct slp_options options_of(const struct control *ctl, const sigset_t *
 	return (struct slp_options){
 		.method = ctl->method,
 		.flags = (ctl->dry_run ? SLP_DRY_RUN : 0) | (ctl->lock ? SLP_LOCK : 0) |
-			 (ctl->exact ? SLP_EXACT : 0),
+			 (ctl->exact ? SLP_EXACT : 0) | (ctl->new_pidns ? SLP_NEW_PIDNS : 0),
 		.interrupt = interrupts,
 		.max_spin = ctl->max_spin,
 		.progress = show_progress,
@@ -124,7 +124,8 @@ static int run_command(const struct control *ctl, struct slp_target *target)
 		return fail(&err);
 	if (ctl->dry_run) {
 		report_levels(ctl, &report);
-		printf("would run %s\n", ctl->command[0]);
+		printf("would run %s%s\n", ctl->command[0],
+		       ctl->new_pidns ? " as pid 1 of a new pid namespace below level 0" : "");
 		return EXIT_DONE;
 	}
 	start_forwarding(pid, &attr);
@@ -138,6 +139,24 @@ static int run_command(const struct control *ctl, struct slp_target *target)
 	if (status < 0)
 		return complain(EXIT_SYSTEM, "cannot wait for %s: %m", ctl->command[0]);
 	return status;
+}
+
+/* --get: the counters, read back, as VECTOR (with --verbose, a line per level first). */
+static int get_counters(const struct control *ctl, struct slp_target *target)
+{
+	struct slp_report report;
+	struct slp_vector vec;
+	struct slp_error err;
+	char text[SLP_VECTOR_MAX * 12];
+
+	if (slp_get(target, &vec, &report, &err) < 0)
+		return complain_about(&err);
+	for (unsigned int i = 0; ctl->verbose && i < vec.nr; i++)
+		printf("level %u pid:[%llu] is at %d\n", i, (unsigned long long)report.level_ino[i],
+		       vec.pid[i]);
+	slp_vector_format(&vec, text, sizeof(text));
+	puts(text);
+	return EXIT_DONE;
 }
 
 int main(int argc, char **argv)
@@ -156,7 +175,9 @@ int main(int argc, char **argv)
 	/* No --ns: the library takes the caller's own namespace, a lone write if it can. */
 	if (ctl.ns_path && slp_target_open(&target, ctl.ns_path, &err) < 0)
 		return complain_about(&err);
-	status = ctl.command ? run_command(&ctl, target) : set_counters(&ctl, target);
+	status = ctl.get       ? get_counters(&ctl, target)
+		 : ctl.command ? run_command(&ctl, target)
+			       : set_counters(&ctl, target);
 	slp_target_free(target);
 	return status;
 }

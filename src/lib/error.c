@@ -65,6 +65,7 @@ static const int exit_status[] = {
 	[SLP_E_TOO_FAR] = EX_DATAERR,
 	[SLP_E_OVERSHOT] = EX_TEMPFAIL,
 	[SLP_E_OWN_PID] = EX_DATAERR,
+	[SLP_E_TOO_DEEP_NEW] = EX_DATAERR,
 };
 
 SLP_EXPORT int slp_exit_status(const struct slp_error *err)
@@ -181,8 +182,9 @@ static void add_denied(struct text *t, const struct slp_error *err)
 			add(t, "a user namespace above yours");
 		add(t, ", which owns it");
 	} else if (err->cap != SLP_CAP_NONE) {
-		add(t, "not permitted to enter the pid namespaces of %s: that needs %s in your own "
-		       "user namespace", err->target, cap_name(err->cap));
+		add(t, "not permitted to %s %s: that needs %s in your own user namespace",
+		    err->call ? err->call : "enter the pid namespaces of", err->target,
+		    cap_name(err->cap));
 	} else if (err->level >= 0) {
 		add(t, "not permitted to %s ", err->call ? err->call : "set");
 		add_level(t, err);
@@ -327,6 +329,10 @@ SLP_EXPORT char *slp_strerror(const struct slp_error *err, char *buf, size_t siz
 			"counters alone (setlastpid %lld && COMMAND), restore in descending order, "
 			"or run setlastpid from the parent namespace; nothing was set",
 		    (long long)err->value - 1);
+		break;
+	case SLP_E_TOO_DEEP_NEW:
+		add(&t, "cannot create a pid namespace below %s: it is as deep as pid namespaces "
+			"nest (32 levels); nothing was run", err->file);
 		break;
 	case SLP_E_OVERSHOT:
 		add(&t, "cannot spin to %lld: the counter went past it, to %d, as other processes "

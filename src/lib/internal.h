@@ -16,6 +16,7 @@
  */
 #define call_begin(...) slp__call_begin(__VA_ARGS__)
 #define check_entry(...) slp__check_entry(__VA_ARGS__)
+#define check_new_pidns(...) slp__check_new_pidns(__VA_ARGS__)
 #define check_owners(...) slp__check_owners(__VA_ARGS__)
 #define check_proc(...) slp__check_proc(__VA_ARGS__)
 #define check_range(...) slp__check_range(__VA_ARGS__)
@@ -193,6 +194,8 @@ bool pid_max_per_namespace(void);
 int check_owners(const struct plan *plan, struct slp_error *err);
 /* setns() into every level a helper is to be born in: the kernel's own check. */
 int check_entry(const struct plan *plan, struct slp_error *err);
+/* SLP_NEW_PIDNS: CAP_SYS_ADMIN in the caller's own user namespace, and room below level 0. */
+int check_new_pidns(const struct plan *plan, struct slp_error *err);
 /* After the kernel refused a whole write with EPERM: name the level and the capability. */
 int explain_denial(const struct plan *plan, int errnum, struct slp_error *err);
 

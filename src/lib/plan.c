@@ -25,7 +25,7 @@ static int check_args(const struct slp_vector *vec, const struct slp_options *op
 					 "a value of a vector is not negative", NULL);
 	if (opts && (unsigned int)opts->method > SLP_METHOD_SPIN)
 		return fail_code(err, SLP_E_INVALID, EINVAL, "unknown method", NULL);
-	if (opts && (opts->flags & ~(unsigned int)(SLP_DRY_RUN | SLP_LOCK | SLP_EXACT)))
+	if (opts && (opts->flags & ~(unsigned int)(SLP_DRY_RUN | SLP_LOCK | SLP_EXACT | SLP_NEW_PIDNS)))
 		return fail_code(err, SLP_E_INVALID, EINVAL, "unknown flags", NULL);
 	return 0;
 }
@@ -51,6 +51,9 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 {
 	int fd = target->level[0].fd;
 
+	if ((opts->flags & SLP_NEW_PIDNS) && !spawn)
+		return fail_code(err, SLP_E_INVALID, EINVAL,
+				 "a new pid namespace has a first process: use slp_spawn()", NULL);
 	*plan = (struct plan){ .target = target, .vec = vec, .flags = opts->flags, .spawn = spawn,
 			       .interrupt = opts->interrupt, .max_spin = opts->max_spin,
 			       .progress = opts->progress, .progress_arg = opts->progress_arg };
@@ -127,6 +130,8 @@ static int check_own_pid(struct plan *plan, struct slp_error *err)
 int plan_check(struct plan *plan, struct slp_error *err)
 {
 	if (plan->spawn && check_own_pid(plan, err) < 0)
+		return -1;
+	if ((plan->flags & SLP_NEW_PIDNS) && check_new_pidns(plan, err) < 0)
 		return -1;
 	/* SLP_EXACT: no method, clone3() alone */
 	if (!plan->method)

@@ -218,6 +218,26 @@ int check_owners(const struct plan *plan, struct slp_error *err)
 	return ret;
 }
 
+int check_new_pidns(const struct plan *plan, struct slp_error *err)
+{
+	struct privs privs;
+	bool may;
+
+	/* below level 0, which the deepest nest already is */
+	if (plan->vec->nr >= SLP_VECTOR_MAX)
+		return fail_code(err, SLP_E_TOO_DEEP_NEW, ENOSPC, NULL, plan->target->name);
+	if (privs_read(&privs, err) < 0)
+		return -1;
+	may = may_here(&privs, SLP_CAP_SYS_ADMIN);
+	close(privs.own_userns);
+	if (may)
+		return 0;
+	fail_code(err, SLP_E_DENIED, EPERM, "create a pid namespace below", NULL);
+	err->cap = SLP_CAP_SYS_ADMIN;
+	err->target = plan->target->name;
+	return -1;
+}
+
 int explain_denial(const struct plan *plan, int errnum, struct slp_error *err)
 {
 	if (check_owners(plan, err) < 0)

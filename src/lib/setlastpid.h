@@ -71,6 +71,7 @@ enum {
 	SLP_DRY_RUN = 1 << 0,	/* every check, no change */
 	SLP_LOCK = 1 << 1,	/* flock ns_last_pid until set (or COMMAND exists) */
 	SLP_EXACT = 1 << 2,	/* slp_spawn(): clone3() set_tid, no counter */
+	SLP_NEW_PIDNS = 1 << 3,	/* slp_spawn(): COMMAND is pid 1 of a new pid namespace */
 };
 
 struct slp_options {
@@ -119,6 +120,7 @@ enum slp_code {
 	SLP_E_TOO_FAR,		/* value tasks to spin, more than limit (max_spin) */
 	SLP_E_OVERSHOT,		/* the counter went past want while spinning: at got */
 	SLP_E_OWN_PID,		/* value + 1 in level is the caller's own pid */
+	SLP_E_TOO_DEEP_NEW,	/* SLP_NEW_PIDNS: level 0 is as deep as a nest goes */
 };
 
 /* The capability the kernel asks for over the user namespace owning a level. */
@@ -220,6 +222,17 @@ int slp_spawn(struct slp_target *target, const struct slp_vector *vec,
 	      const struct slp_options *opts, char *const argv[],
 	      const struct slp_spawn_attr *attr, pid_t *pid, struct slp_report *report,
 	      struct slp_error *err);
+
+/*
+ * Read the counters back: vec gets, for the target (NULL: the caller's
+ * own pid namespace) and every level above it the caller sees, innermost
+ * first, the pid the next process would get there, less one: the vector
+ * that, set, changes nothing. It creates one short-lived task in the
+ * target, which needs what entering it needs (CAP_SYS_ADMIN over its
+ * owner, unless it is the caller's own); nothing is written.
+ */
+int slp_get(struct slp_target *target, struct slp_vector *vec, struct slp_report *report,
+	    struct slp_error *err);
 
 /*
  * Parse VECTOR text, "100,50,7": 1 to SLP_VECTOR_MAX decimal values from

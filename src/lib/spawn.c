@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -54,13 +56,18 @@ struct spawn {
 	int pipe[2];		/* the child's report */
 	int lock_fd;
 	bool written;		/* the counters are set: undo on failure */
+	sigset_t mask;		/* the caller's signal mask, for COMMAND */
+	/* SLP_NEW_PIDNS from outside level 0: the task there that makes COMMAND */
+	pid_t maker;
+	int go[2];		/* ours to it: make COMMAND now (or, closed, never) */
+	int made[2];		/* its to us: COMMAND's pid, or -errno */
 };
 
 /* The pids of this process, innermost first, from NSpid; -1 if unknown. */
 static int read_own_pids(pid_t *pids, unsigned int max)
 {
-	pid_t outer_first[SLP_VECTOR_MAX + 2];
-	int n = nspid_read(AT_FDCWD, "/proc/self/status", outer_first, SLP_VECTOR_MAX + 2);
+	pid_t outer_first[SLP_VECTOR_MAX + 3];
+	int n = nspid_read(AT_FDCWD, "/proc/self/status", outer_first, SLP_VECTOR_MAX + 3);
 
 	for (int i = 0; i < n && i < (int)max; i++)
 		pids[i] = outer_first[n - 1 - i];
@@ -77,18 +84,23 @@ static void __attribute__((noreturn)) report_and_exit(int report_fd,
 	_exit(status);
 }
 
-/* In the child: stop here if another process took one of our pids. */
-static void check_pids_or_report(const struct slp_vector *vec, int report_fd)
+/*
+ * In the child: stop here if another process took one of our pids. In a
+ * new pid namespace of its own, its first pid, there, is 1: the levels
+ * come after it.
+ */
+static void check_pids_or_report(const struct slp_vector *vec, bool new_pidns, int report_fd)
 {
-	pid_t pids[SLP_VECTOR_MAX];
-	int known = read_own_pids(pids, vec->nr);
+	pid_t pids[SLP_VECTOR_MAX + 1];
+	unsigned int below = new_pidns ? 1 : 0;
+	int known = read_own_pids(pids, vec->nr + below);
 
 	for (unsigned int i = 0; i < vec->nr; i++) {
 		struct child_report report = {
 			.kind = REPORT_STOLEN,
 			.level = i,
 			.want = vec->pid[i] + 1,
-			.got = (int)i < known ? pids[i] : -1,
+			.got = (int)(i + below) < known ? pids[i + below] : -1,
 		};
 
 		if (report.got != report.want)
@@ -125,26 +137,55 @@ static void __attribute__((noreturn)) run_child(const struct spawn *spawn)
 
 	close(spawn->pipe[0]);
 	if (!(spawn->plan.flags & SLP_EXACT))
-		check_pids_or_report(spawn->plan.vec, report_fd);
+		check_pids_or_report(spawn->plan.vec, spawn->plan.flags & SLP_NEW_PIDNS, report_fd);
+	/* the caller's mask, unless the caller gives COMMAND another */
+	sigprocmask(SIG_SETMASK, &spawn->mask, NULL);
 	apply_attr(spawn->attr);
 	execvp(spawn->argv[0], spawn->argv);
 	report.errnum = errno;
 	report_and_exit(report_fd, &report, report.errnum == ENOENT ? 127 : 126);
 }
 
-/* clone3() with set_tid: the kernel gives these pids or fails. */
-static pid_t clone_exact(const struct slp_vector *vec)
+/*
+ * clone3() with set_tid: the kernel gives these pids or fails. In a new
+ * pid namespace, pid 1 there comes first.
+ */
+static pid_t clone_exact(const struct slp_vector *vec, bool new_pidns, int *pidfd)
 {
-	pid_t set_tid[SLP_VECTOR_MAX];
+	pid_t set_tid[SLP_VECTOR_MAX + 1];
+	unsigned int below = new_pidns ? 1 : 0;
 	clone3_args args = {
+		.flags = new_pidns ? CLONE_NEWPID : 0,
 		.exit_signal = SIGCHLD,
 		.set_tid = (uint64_t)(uintptr_t)set_tid,
-		.set_tid_size = vec->nr,
+		.set_tid_size = vec->nr + below,
 	};
 
+	/* made by the maker: our child, its exit signal the maker's; a pidfd says which */
+	if (pidfd) {
+		args.flags |= CLONE_PARENT | CLONE_PIDFD;
+		args.pidfd = (uint64_t)(uintptr_t)pidfd;
+		args.exit_signal = 0;
+	}
+	set_tid[0] = 1;
 	for (unsigned int i = 0; i < vec->nr; i++)
-		set_tid[i] = vec->pid[i] + 1;
+		set_tid[i + below] = vec->pid[i] + 1;
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/*
+ * COMMAND's process: a fork, or the init of a new pid namespace below
+ * level 0; made by the maker, our child (CLONE_PARENT) all the same,
+ * with a pidfd to say which.
+ */
+static pid_t fork_command(bool new_pidns, int *pidfd)
+{
+	unsigned long flags = SIGCHLD | (new_pidns ? CLONE_NEWPID : 0) |
+			      (pidfd ? CLONE_PARENT | CLONE_PIDFD : 0);
+
+	if (!new_pidns && !pidfd)
+		return fork();
+	return (pid_t)syscall(SYS_clone, flags, 0, pidfd, NULL, 0);
 }
 
 /*
@@ -251,6 +292,171 @@ static int fail_report(const struct spawn *spawn, const struct child_report *rep
 	return fail_at(err, spawn->plan.target, report->level);
 }
 
+/* COMMAND's process, from here or from the maker (pidfd): its pid, or -1 with errno. */
+static pid_t make_command(struct spawn *spawn, int *pidfd)
+{
+	const struct plan *plan = &spawn->plan;
+	bool new_pidns = plan->flags & SLP_NEW_PIDNS;
+	pid_t pid = plan->flags & SLP_EXACT ? clone_exact(plan->vec, new_pidns, pidfd)
+					    : fork_command(new_pidns, pidfd);
+
+	if (pid == 0)
+		run_child(spawn);
+	return pid;
+}
+
+/*
+ * The maker's whole life: in level 0, where a new pid namespace below
+ * it can be made (the kernel makes one only below the maker's own),
+ * it waits for the word, makes COMMAND and says which: the number of a
+ * pidfd in the descriptor table it shares with us (its pid would be
+ * level 0's, not ours), or -errno.
+ */
+static void __attribute__((noreturn)) run_maker(struct spawn *spawn)
+{
+	int pidfd = -1, said;
+	sigset_t all;
+	char word;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* the caller, in a level above, is no parent it sees: 0, until it is gone */
+	if (getppid() != 0)
+		_exit(1);
+	if (read(spawn->go[0], &word, 1) != 1)
+		_exit(0);
+	said = make_command(spawn, &pidfd) < 0 ? -errno : pidfd;
+	_exit(write(spawn->made[1], &said, sizeof(said)) == sizeof(said) ? 0 : 1);
+}
+
+/* The pid in our own pid namespace of the process a pidfd refers to, from its fdinfo. */
+static pid_t pid_of_pidfd(int pidfd)
+{
+	pid_t own[SLP_VECTOR_MAX + 3], its[SLP_VECTOR_MAX + 3];
+	char path[48];
+	int depth, n;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	/* both NSpid lines start at /proc's pid namespace: ours is at our depth there */
+	depth = nspid_read(AT_FDCWD, "/proc/self/status", own, SLP_VECTOR_MAX + 3) - 1;
+	n = nspid_read(AT_FDCWD, path, its, SLP_VECTOR_MAX + 3);
+	return depth >= 0 && n > depth ? its[depth] : -1;
+}
+
+static void stop_maker(struct spawn *spawn)
+{
+	for (int i = 0; i < 2; i++) {
+		if (spawn->go[i] >= 0)
+			close(spawn->go[i]);
+		if (spawn->made[i] >= 0)
+			close(spawn->made[i]);
+		spawn->go[i] = spawn->made[i] = -1;
+	}
+	if (spawn->maker > 0) {
+		kill(spawn->maker, SIGKILL);
+		reap(spawn->maker);
+		spawn->maker = 0;
+	}
+}
+
+/* Does the maker hold a pid COMMAND is to have? Then COMMAND could never have it. */
+static bool maker_in_the_way(const struct spawn *spawn, pid_t maker)
+{
+	const struct slp_vector *vec = spawn->plan.vec;
+	pid_t nspid[SLP_VECTOR_MAX + 2];
+	char path[32];
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)maker);
+	n = nspid_read(AT_FDCWD, path, nspid, SLP_VECTOR_MAX + 2);
+	for (unsigned int i = 0; i < vec->nr && (int)i < n; i++)
+		if (nspid[n - 1 - (int)i] == vec->pid[i] + 1)
+			return true;
+	return false;
+}
+
+/*
+ * SLP_NEW_PIDNS below a level that is not the caller's own: the maker,
+ * made in level 0 before the first write. It holds a pid in each level
+ * while it makes COMMAND: one that is COMMAND's is left for another.
+ */
+static int start_maker(struct spawn *spawn, struct slp_error *err)
+{
+	const struct plan *plan = &spawn->plan;
+	pid_t in_the_way = 0;
+	int saved;
+
+	if (pipe2(spawn->go, O_CLOEXEC) < 0 || pipe2(spawn->made, O_CLOEXEC) < 0)
+		return fail_sys(err, errno, "make a pipe for", "COMMAND");
+	saved = pidns_save();
+	if (setns(plan->target->level[0].fd, CLONE_NEWPID) < 0) {
+		int errnum = errno;
+
+		pidns_restore(saved);
+		return fail_code(err, errnum == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errnum,
+				 "enter", plan->target->name);
+	}
+	for (int tries = 0; tries < 4; tries++) {
+		/* a fork that shares our descriptors: the pidfd it makes is ours too */
+		pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+
+		if (pid == 0)
+			run_maker(spawn);
+		if (pid < 0) {
+			int errnum = errno;
+
+			pidns_restore(saved);
+			if (in_the_way > 0) {
+				kill(in_the_way, SIGKILL);
+				reap(in_the_way);
+			}
+			return fail_sys(err, errnum, "create a task in", plan->target->name);
+		}
+		/* the one in the way goes once the next has taken the pid after it */
+		if (in_the_way > 0) {
+			kill(in_the_way, SIGKILL);
+			reap(in_the_way);
+			in_the_way = 0;
+		}
+		if (!maker_in_the_way(spawn, pid)) {
+			spawn->maker = pid;
+			break;
+		}
+		in_the_way = pid;
+	}
+	pidns_restore(saved);
+	if (in_the_way > 0) {
+		kill(in_the_way, SIGKILL);
+		reap(in_the_way);
+	}
+	if (!spawn->maker)
+		return fail_sys(err, EBUSY, "make room for COMMAND in", plan->target->name);
+	return 0;
+}
+
+/* The word to the maker, and COMMAND's pid from it: -1 with errno if none. */
+static pid_t command_from_maker(struct spawn *spawn)
+{
+	int said = -EIO;
+	pid_t pid;
+
+	if (write(spawn->go[1], "g", 1) == 1)
+		while (read(spawn->made[0], &said, sizeof(said)) < 0 && errno == EINTR)
+			;
+	reap(spawn->maker);
+	spawn->maker = 0;
+	if (said < 0) {
+		errno = -said;
+		return -1;
+	}
+	pid = pid_of_pidfd(said);
+	close(said);
+	if (pid < 0)
+		errno = ESRCH;
+	return pid;
+}
+
 /* The pipe for the child's report and the lock: taken before the first write. */
 static int acquire(struct spawn *spawn, struct slp_error *err)
 {
@@ -276,8 +482,14 @@ static int check_and_write(struct spawn *spawn, struct slp_error *err)
 
 	if (plan_check(plan, err) < 0)
 		return -1;
+	if ((plan->flags & SLP_EXACT) && probe_clone3(err) < 0)
+		return -1;
+	/* a new pid namespace below a level not the caller's own: its maker, before any write */
+	if ((plan->flags & SLP_NEW_PIDNS) && !(plan->flags & SLP_DRY_RUN) &&
+	    !target_is_callers(plan->target, 0) && !spawn->maker && start_maker(spawn, err) < 0)
+		return -1;
 	if (plan->flags & SLP_EXACT)
-		return probe_clone3(err);
+		return 0;
 	/* the ioctl has no helper in each level to look: /proc tells (the sysctl method's look) */
 	if (plan->method == &method_ioctl && check_pids_free_in_proc(plan, err) < 0)
 		return -1;
@@ -289,6 +501,7 @@ static int check_and_write(struct spawn *spawn, struct slp_error *err)
 
 static void release(struct spawn *spawn)
 {
+	stop_maker(spawn);
 	if (spawn->plan.method)
 		spawn->plan.method->release(&spawn->plan);
 	lock_release(spawn->lock_fd);
@@ -312,7 +525,7 @@ static int fail_after_write(struct spawn *spawn, struct slp_error *err)
 static pid_t create_child(struct spawn *spawn, struct slp_error *err)
 {
 	const struct plan *plan = &spawn->plan;
-	bool enter = !target_is_callers(plan->target, 0);
+	bool enter = !target_is_callers(plan->target, 0) && !spawn->maker;
 	int saved = enter ? pidns_save() : -1;
 	pid_t pid;
 
@@ -323,13 +536,13 @@ static pid_t create_child(struct spawn *spawn, struct slp_error *err)
 		return fail_code(err, errnum == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errnum,
 				 "enter", plan->target->name);
 	}
-	pid = plan->flags & SLP_EXACT ? clone_exact(plan->vec) : fork();
-	if (pid == 0)
-		run_child(spawn);
+	pid = spawn->maker ? command_from_maker(spawn) : make_command(spawn, NULL);
 	if (pid < 0) {
 		int errnum = errno;
 
 		pidns_restore(saved);
+		if (errnum == ENOSPC && (plan->flags & SLP_NEW_PIDNS))
+			return fail_code(err, SLP_E_TOO_DEEP_NEW, errnum, NULL, plan->target->name);
 		if (plan->flags & SLP_EXACT)
 			return fail_exact(plan, errnum, err);
 		return fail_sys(err, errnum, "create COMMAND in", plan->target->name);
@@ -376,7 +589,8 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 			 const struct slp_spawn_attr *attr, pid_t *pid, struct slp_report *report,
 			 struct slp_error *err)
 {
-	struct spawn spawn = { .argv = argv, .attr = attr, .pipe = { -1, -1 }, .lock_fd = -1 };
+	struct spawn spawn = { .argv = argv, .attr = attr, .pipe = { -1, -1 }, .lock_fd = -1,
+			       .go = { -1, -1 }, .made = { -1, -1 } };
 	struct slp_target *own = NULL;
 	struct slp_error local = { .level = -1 };
 	int ret;
@@ -384,6 +598,7 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 	if (call_begin(&err, &local, &opts, vec) < 0)
 		return -1;
 	spawn.opts = opts;
+	pthread_sigmask(SIG_SETMASK, NULL, &spawn.mask);
 	if (!argv || !argv[0] || !pid)
 		return fail_code(err, SLP_E_INVALID, EINVAL, "no COMMAND to run", NULL);
 	*pid = 0;

@@ -19,7 +19,11 @@
 /* What a parse that returned must have made of the command line. */
 static void check_control(const struct control *ctl)
 {
-	if (ctl->vec.nr < 1 || ctl->vec.nr > SLP_VECTOR_MAX)
+	if ((ctl->vec.nr < 1 && !ctl->get) || ctl->vec.nr > SLP_VECTOR_MAX)
+		abort();
+	if (ctl->get && (ctl->vec.nr || ctl->command || ctl->exact || ctl->new_pidns))
+		abort();
+	if (ctl->new_pidns && !ctl->command)
 		abort();
 	for (unsigned int i = 0; i < ctl->vec.nr; i++)
 		if (ctl->vec.pid[i] < 0)
@@ -64,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    via_argp.command != ctl.command || via_argp.ns_path != ctl.ns_path ||
 		    via_argp.method != ctl.method || via_argp.dry_run != ctl.dry_run ||
 		    via_argp.verbose != ctl.verbose || via_argp.lock != ctl.lock ||
-		    via_argp.exact != ctl.exact)
+		    via_argp.exact != ctl.exact || via_argp.new_pidns != ctl.new_pidns ||
+		    via_argp.get != ctl.get || via_argp.max_spin != ctl.max_spin)
 			abort();
 	}
 	free(copy);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Reading the counters back. A task may read ns_last_pid only of its own
+ * pid namespace, and any task created moves every counter above it: so
+ * one task is created in the innermost level, and its own pids, one per
+ * level, are the pids the next process would have got there. Each less
+ * one is the value that, set, changes nothing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* What the probe found, in memory it shares with the caller. */
+struct probe {
+	pid_t nspid[SLP_VECTOR_MAX + 2];
+	int n;
+};
+
+/* The probe's whole life: its own pids, from /proc. The caller sleeps meanwhile (CLONE_VFORK). */
+static int probe(void *arg)
+{
+	struct probe *p = arg;
+
+	p->n = nspid_read(AT_FDCWD, "/proc/self/status", p->nspid, SLP_VECTOR_MAX + 2);
+	return 0;
+}
+
+#define PROBE_STACK 16384
+
+/* One task, created in level 0 and gone: its pids, outermost first. */
+static int create_probe(struct slp_target *target, struct probe *p, struct slp_error *err)
+{
+	bool enter = !target_is_callers(target, 0);
+	int saved = enter ? pidns_save() : -1, errnum;
+	char *stack = malloc(PROBE_STACK);
+	pid_t pid;
+
+	if (!stack) {
+		pidns_restore(saved);
+		return fail_sys(err, ENOMEM, "allocate memory for", "reading the counters");
+	}
+	if (enter && setns(target->level[0].fd, CLONE_NEWPID) < 0) {
+		errnum = errno;
+		free(stack);
+		pidns_restore(saved);
+		if (errnum == EINVAL)
+			fail_code(err, SLP_E_OUTSIDE, 0, NULL, NULL);
+		else
+			fail_code(err, errnum == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errnum, "enter",
+				  NULL);
+		return fail_at(err, target, 0);
+	}
+	p->n = -1;
+	pid = clone(probe, stack + PROBE_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, p);
+	errnum = errno;
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	free(stack);
+	pidns_restore(saved);
+	if (pid < 0)
+		return fail_sys(err, errnum, "create a task in", target->name);
+	return 0;
+}
+
+SLP_EXPORT int slp_get(struct slp_target *target, struct slp_vector *vec,
+		       struct slp_report *report, struct slp_error *err)
+{
+	struct slp_target *own = NULL;
+	struct slp_error local = { .level = -1 }, above;
+	struct probe p;
+	int ret = -1;
+
+	err = err ? err : &local;
+	error_clear(err);
+	if (!vec)
+		return fail_code(err, SLP_E_INVALID, EINVAL, "no vector to fill", NULL);
+	if (target_or_own(&target, &own, err) < 0)
+		return -1;
+	/* every level the caller sees: the walk up stops at its own */
+	error_clear(&above);
+	if (target_resolve(target, SLP_VECTOR_MAX, &above) < 0 && above.code != SLP_E_TOO_DEEP) {
+		*err = above;
+		goto out;
+	}
+	if (create_probe(target, &p, err) < 0)
+		goto out;
+	if (p.n < (int)target->nr) {
+		if (check_proc(err) == 0)
+			fail_sys(err, EIO, "read the pids of a task in", target->name);
+		goto out;
+	}
+	vec->nr = target->nr;
+	for (unsigned int i = 0; i < target->nr; i++)
+		vec->pid[i] = p.nspid[p.n - 1 - (int)i] - 1;
+	if (report) {
+		*report = (struct slp_report){ .method = SLP_METHOD_SYSCTL, .nr = vec->nr };
+		for (unsigned int i = 0; i < vec->nr; i++)
+			report->level_ino[i] = target_level_ino(target, i);
+	}
+	ret = 0;
+out:
+	target_free_own(own, err);
+	return ret;
+}
