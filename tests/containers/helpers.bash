@@ -227,6 +227,20 @@ ct_assert_same_status() {
 	fi
 }
 
+# ct_assert_agree_or_work DRY REAL PROBE VALUE: the dry run DRY, made
+# first, and the real run REAL exited alike; a success is one (the probe
+# after it, PROBE, got VALUE + 1), a failure is 77 in one line that left
+# the counter alone.
+ct_assert_agree_or_work() {
+	ct_assert_same_status "$1" "$2" || return 1
+	if [ "$(ct_value "$2.status")" = 0 ]; then
+		ct_assert_pid "$3" $(($4 + 1))
+	else
+		ct_assert_status "$2" 77 && ct_assert_one_line "$2" || return 1
+		[ "$(ct_value "$3")" != $(($4 + 1)) ] || { echo "$2 failed but set the counter" >&2; return 1; }
+	fi
+}
+
 # ct_assert_one_line NAME [-i] [TEXT...]: the run NAME said one line,
 # "setlastpid: ...", with each TEXT in it (-i: whatever the case).
 ct_assert_one_line() {
@@ -305,8 +319,20 @@ ct_pid_max() {
 	nsenter --target "$1" --pid -- cat /proc/sys/kernel/pid_max
 }
 
-# ns_last_pid_writes TRACE: the writes to any ns_last_pid that strace -y
-# recorded in TRACE, one a line.
-ns_last_pid_writes() {
-	grep -E '(^|[[:space:]])(write|pwrite64|writev|pwritev2?)\([0-9]+</proc/sys/kernel/ns_last_pid>' "$1" || true
+# set_level_pid_max PID VALUE: pid_max of PID's pid namespace, written
+# from inside it (Linux 6.14: each has its own). Never the test's own.
+set_level_pid_max() {
+	if [ "$(readlink "/proc/$1/ns/pid")" = "$(readlink /proc/self/ns/pid)" ]; then
+		echo "set_level_pid_max: $1 is in the test's own pid namespace: refusing" >&2
+		return 1
+	fi
+	nsenter --target "$1" --pid -- sh -c 'echo "$1" >/proc/sys/kernel/pid_max' sh "$2" 2>/dev/null &&
+		[ "$(ct_pid_max "$1")" = "$2" ] && [ "$(pid_max)" != "$2" ]
+}
+
+# refused_writes TRACE VALUE: the writes to any ns_last_pid that strace -y
+# recorded in TRACE that wrote VALUE or failed, one a line.
+refused_writes() {
+	grep -E '(^|[[:space:]])(write|pwrite64|writev|pwritev2?)\([0-9]+</proc/sys/kernel/ns_last_pid>' "$1" |
+		grep -E "\"$2\\\\?n?\"|= -1 " || true
 }
