@@ -292,7 +292,7 @@ ct_assert_step() {
 	a=$(ct_value "$1")
 	b=$(ct_value "$2")
 	if [ -z "$a" ] || [ -z "$b" ] || [ "$((b - a))" != "$3" ]; then
-		echo "probes $1=$a, $2=$b: want $2 = $1 + $3 (the counter was changed)" >&2
+		echo "probes $1=$a, $2=$b: want $2 = $1 + $3, one pid for each process the script created between; more: setlastpid created processes there, or set the counter" >&2
 		return 1
 	fi
 }
