@@ -30,6 +30,8 @@
 #define is_procfs(...) slp__is_procfs(__VA_ARGS__)
 #define kernel_has_ioctl(...) slp__kernel_has_ioctl(__VA_ARGS__)
 #define lock_release(...) slp__lock_release(__VA_ARGS__)
+#define may_admin_own_mounts(...) slp__may_admin_own_mounts(__VA_ARGS__)
+#define may_write_own_level(...) slp__may_write_own_level(__VA_ARGS__)
 #define lock_take(...) slp__lock_take(__VA_ARGS__)
 #define method_ioctl slp__method_ioctl
 #define method_sysctl slp__method_sysctl
@@ -194,6 +196,10 @@ bool pid_max_per_namespace(void);
 int check_owners(const struct plan *plan, struct slp_error *err);
 /* setns() into every level a helper is to be born in: the kernel's own check. */
 int check_entry(const struct plan *plan, struct slp_error *err);
+/* CAP_SYS_ADMIN over the owner of the caller's mount namespace: may it unmount there? */
+bool may_admin_own_mounts(void);
+/* CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in the caller's own user namespace. */
+bool may_write_own_level(void);
 /* SLP_NEW_PIDNS: CAP_SYS_ADMIN in the caller's own user namespace, and room below level 0. */
 int check_new_pidns(const struct plan *plan, struct slp_error *err);
 /* After the kernel refused a whole write with EPERM: name the level and the capability. */

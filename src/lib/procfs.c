@@ -145,8 +145,9 @@ int open_ns_last_pid(int flags, struct slp_error *err)
 {
 	int fd = open(NS_LAST_PID, flags | O_CLOEXEC), errnum;
 
+	/* only where it may unmount: else its helper would take a pid for nothing */
 	if (fd < 0 && errno == EROFS && (flags & O_ACCMODE) != O_RDONLY) {
-		fd = open_behind_read_only();
+		fd = may_admin_own_mounts() ? open_behind_read_only() : -1;
 		if (fd < 0)
 			return fail_code(err, SLP_E_READ_ONLY, EROFS, "open", NS_LAST_PID);
 	}

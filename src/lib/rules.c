@@ -92,18 +92,26 @@ struct privs {
 	bool admin, restore;
 };
 
-static int privs_read(struct privs *privs, struct slp_error *err)
+/* The two capabilities that matter, in the effective set: -1 with errno if unknown. */
+static int read_caps(bool *admin, bool *restore)
 {
 	cap_t caps = cap_get_proc();
-	cap_flag_value_t admin = CAP_CLEAR, restore = CAP_CLEAR;
+	cap_flag_value_t has_admin = CAP_CLEAR, has_restore = CAP_CLEAR;
 
 	if (!caps)
-		return fail_sys(err, errno, "read the capabilities of", "this process");
-	cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &admin);
-	cap_get_flag(caps, CAP_CHECKPOINT_RESTORE, CAP_EFFECTIVE, &restore);
+		return -1;
+	cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &has_admin);
+	cap_get_flag(caps, CAP_CHECKPOINT_RESTORE, CAP_EFFECTIVE, &has_restore);
 	cap_free(caps);
-	privs->admin = admin == CAP_SET;
-	privs->restore = restore == CAP_SET;
+	*admin = has_admin == CAP_SET;
+	*restore = has_restore == CAP_SET;
+	return 0;
+}
+
+static int privs_read(struct privs *privs, struct slp_error *err)
+{
+	if (read_caps(&privs->admin, &privs->restore) < 0)
+		return fail_sys(err, errno, "read the capabilities of", "this process");
 	privs->own_userns = open(OWN_USER_NS, O_RDONLY | O_CLOEXEC);
 	if (privs->own_userns < 0) {
 		int errnum = errno;
@@ -216,6 +224,35 @@ int check_owners(const struct plan *plan, struct slp_error *err)
 	}
 	close(privs.own_userns);
 	return ret;
+}
+
+bool may_admin_own_mounts(void)
+{
+	struct slp_error ignored;
+	struct privs privs;
+	int mnt, owner;
+	bool may = false;
+
+	error_clear(&ignored);
+	if (privs_read(&privs, &ignored) < 0)
+		return false;
+	mnt = privs.admin ? ns_open("/proc/self/ns/mnt") : -1;
+	owner = mnt >= 0 ? ns_owner(mnt) : -1;
+	if (owner >= 0) {
+		may = may_over(&privs, owner, SLP_CAP_SYS_ADMIN);
+		close(owner);
+	}
+	if (mnt >= 0)
+		close(mnt);
+	close(privs.own_userns);
+	return may;
+}
+
+bool may_write_own_level(void)
+{
+	bool admin, restore;
+
+	return read_caps(&admin, &restore) == 0 && (admin || restore);
 }
 
 int check_new_pidns(const struct plan *plan, struct slp_error *err)
