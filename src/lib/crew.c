@@ -60,20 +60,30 @@ static long read_level_pid_max(void)
 	return value;
 }
 
-/* The level's checks: its own pid_max, and whether the pid asked about is in use. */
+/* Is the value above the level's own pid_max? Then "range", with it. */
+static bool above_pid_max(struct job *job)
+{
+	job->pid_max = read_level_pid_max();
+	if (job->pid_max < 0) {
+		job_failed(job, "read pid_max", (int)-job->pid_max);
+		return true;
+	}
+	if (job->value > job->pid_max) {
+		job_failed(job, "range", 0);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The level's checks: whether the pid asked about is in use; in a dry
+ * run its own pid_max too (a write finds it out by the kernel's EINVAL,
+ * and only then reads it, to say so).
+ */
 static bool check_job(struct job *job)
 {
-	if (job->check_pid_max) {
-		job->pid_max = read_level_pid_max();
-		if (job->pid_max < 0) {
-			job_failed(job, "read pid_max", (int)-job->pid_max);
-			return false;
-		}
-		if (job->value > job->pid_max) {
-			job_failed(job, "range", 0);
-			return false;
-		}
-	}
+	if (job->check_pid_max && job->what == DO_CHECK && above_pid_max(job))
+		return false;
 	if (job->check_pid > 0)
 		job->pid_in_use = helper_pid_in_use(job->check_pid);
 	return true;
@@ -105,7 +115,8 @@ static void do_job(struct job *job)
 		job->old_len = (size_t)ret;
 		ret = helper_pwrite(job->sysctl_fd, job->text, job->len);
 		if (ret < 0) {
-			job_failed(job, "write", (int)-ret);
+			if (ret != -EINVAL || !job->check_pid_max || !above_pid_max(job))
+				job_failed(job, "write", (int)-ret);
 			break;
 		}
 		job->written = true;

@@ -330,9 +330,10 @@ set_level_pid_max() {
 		[ "$(ct_pid_max "$1")" = "$2" ] && [ "$(pid_max)" != "$2" ]
 }
 
-# refused_writes TRACE VALUE: the writes to any ns_last_pid that strace -y
-# recorded in TRACE that wrote VALUE or failed, one a line.
-refused_writes() {
+# taken_writes TRACE VALUE: the writes of VALUE to any ns_last_pid that
+# strace -y recorded in TRACE and the kernel took, one a line. (One the
+# kernel refused changed nothing: the level's own pid_max decided.)
+taken_writes() {
 	grep -E '(^|[[:space:]])(write|pwrite64|writev|pwritev2?)\([0-9]+</proc/sys/kernel/ns_last_pid>' "$1" |
-		grep -E "\"$2\\\\?n?\"|= -1 " || true
+		grep -E "\"$2\\\\?n?\"" | grep -v -E '= -1 ' || true
 }
