@@ -14,7 +14,10 @@
 
 const char *argp_program_version = PACKAGE_STRING;
 
-enum { OPT_NS = 0x100, OPT_LOCK, OPT_EXACT, OPT_MAX_SPIN, OPT_NEW_PIDNS, OPT_GET, OPT_USAGE };
+enum {
+	OPT_NS = 0x100, OPT_LOCK, OPT_EXACT, OPT_MAX_SPIN, OPT_NEW_PIDNS, OPT_GET, OPT_SERVE,
+	OPT_CONNECT, OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_USAGE
+};
 
 static const struct argp_option options[] = {
 	{ "ns", OPT_NS, "PATH", 0,
@@ -48,6 +51,17 @@ static const struct argp_option options[] = {
 	  "Print, as VECTOR, the last pids of the namespace --ns names and of each "
 	  "above it you see: the values that, set, change nothing (creates one task "
 	  "there; no write privilege)", 2 },
+	{ NULL, 0, NULL, 0, "A server, for many requests and for others:", 3 },
+	{ "serve", OPT_SERVE, "SOCKET", 0,
+	  "Set the counters of the nest --ns names for whoever may write to the UNIX "
+	  "datagram socket SOCKET (a path, or @NAME): set_ns_last_pid's protocol and "
+	  "ours; in the foreground, until SIGTERM or SIGINT", 3 },
+	{ "socket-mode", OPT_SOCKET_MODE, "MODE", 0,
+	  "The socket's mode, in octal (default 0600: yours alone)", 3 },
+	{ "socket-group", OPT_SOCKET_GROUP, "GROUP", 0, "The socket's group, by name or number", 3 },
+	{ "connect", OPT_CONNECT, "SOCKET", 0,
+	  "Ask the server on SOCKET to set VECTOR; with COMMAND, then create it here "
+	  "and check its pids", 3 },
 	/*
 	 * Ours, not argp's default parser (ARGP_NO_HELP): that one also
 	 * takes the hidden --HANG, which sleeps for an hour, and
@@ -59,7 +73,8 @@ static const struct argp_option options[] = {
 	{ 0 }
 };
 
-static const char args_doc[] = "VECTOR\nVECTOR [--] COMMAND [ARG...]\n--get";
+static const char args_doc[] =
+	"VECTOR\nVECTOR [--] COMMAND [ARG...]\n--get\n--serve=SOCKET\n--connect=SOCKET VECTOR [[--] COMMAND...]";
 
 static const char doc[] =
 	"Set the last pid of a pid namespace and of its ancestors, so that the "
@@ -160,6 +175,20 @@ static error_t parse_max_spin(struct parse *parse, const char *text)
 	return 0;
 }
 
+static error_t parse_socket_mode(struct parse *parse, const char *text)
+{
+	char shown[4 * 40 + 4], *end;
+	unsigned long mode;
+
+	errno = 0;
+	mode = strtoul(text, &end, 8);
+	if (text[0] < '0' || text[0] > '7' || *end || errno || mode > 0777)
+		return usage_error(parse, "invalid --socket-mode '%s': give octal permission bits, "
+				   "e.g. 0660", quote_short(text, shown));
+	parse->ctl->socket_mode = (mode_t)mode;
+	return 0;
+}
+
 static error_t parse_vector(struct parse *parse, const char *text)
 {
 	char why[128], shown[4 * 40 + 4];
@@ -215,6 +244,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_GET:
 		ctl->get = true;
 		break;
+	case OPT_SERVE:
+		ctl->serve = arg;
+		break;
+	case OPT_CONNECT:
+		ctl->connect = arg;
+		break;
+	case OPT_SOCKET_MODE:
+		return parse_socket_mode(parse, arg);
+	case OPT_SOCKET_GROUP:
+		ctl->socket_group = arg;
+		break;
 	case '?':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
@@ -234,6 +274,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (ctl->get)
 			return usage_error(parse, "--get reads the counters, and takes no VECTOR: "
 					   "give setlastpid --get [--ns PATH]");
+		if (ctl->serve)
+			return usage_error(parse, "--serve takes its VECTORs from its clients: "
+					   "give setlastpid --serve=SOCKET [--ns PATH]");
 		/* Options end at VECTOR, as nsenter's and unshare's end at COMMAND. */
 		take_command(state);
 		return parse_vector(parse, arg);
@@ -245,12 +288,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return usage_error(parse, "--new-pidns creates a process: give it, "
 					   "as in setlastpid --new-pidns VECTOR -- COMMAND");
 		if (ctl->get && (ctl->exact || ctl->new_pidns || ctl->lock || ctl->dry_run ||
-				 ctl->method != SLP_METHOD_AUTO || ctl->max_spin))
+				 ctl->method != SLP_METHOD_AUTO || ctl->max_spin || ctl->serve ||
+				 ctl->connect))
 			return usage_error(parse, "--get reads the counters: it takes --ns and "
 					   "--verbose, nothing else");
+		if (ctl->serve && (ctl->exact || ctl->new_pidns || ctl->lock || ctl->dry_run ||
+				   ctl->method == SLP_METHOD_SPIN || ctl->max_spin || ctl->connect))
+			return usage_error(parse, "--serve takes --ns, --method=auto, ioctl or sysctl, "
+					   "--socket-mode, --socket-group and --verbose, nothing else");
+		if (!ctl->serve && (ctl->socket_group || ctl->socket_mode != (mode_t)-1))
+			return usage_error(parse, "--socket-mode and --socket-group are for --serve");
+		if (ctl->connect && (ctl->ns_path || ctl->exact || ctl->new_pidns || ctl->lock ||
+				     ctl->method != SLP_METHOD_AUTO || ctl->max_spin))
+			return usage_error(parse, "--connect: the server has the nest and the method; "
+					   "give --connect=SOCKET [--dry-run] [--verbose] VECTOR "
+					   "[-- COMMAND]");
 		break;
 	case ARGP_KEY_NO_ARGS:
-		if (ctl->get)
+		if (ctl->get || ctl->serve)
 			break;
 		return usage_error(parse, "missing VECTOR: give the last pids, innermost first, "
 				   "e.g. setlastpid 100,50,7");
@@ -282,7 +337,7 @@ bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int
 	struct parse parse = { .ctl = ctl };
 	error_t err;
 
-	*ctl = (struct control){ .method = SLP_METHOD_AUTO };
+	*ctl = (struct control){ .method = SLP_METHOD_AUTO, .socket_mode = (mode_t)-1 };
 	if (!(argp_flags & PARSE_NO_SHORTCUT) && argc == 2 && lone_vector(argv[1], ctl)) {
 		*status = EXIT_DONE;
 		return true;
@@ -304,7 +359,7 @@ bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int
 							       "line: %s", strerror(err));
 		return false;
 	}
-	if (ctl->vec.nr == 0 && !ctl->get) {	/* --help or --version under ARGP_NO_EXIT */
+	if (ctl->vec.nr == 0 && !ctl->get && !ctl->serve) {	/* --help, --version: ARGP_NO_EXIT */
 		*status = EXIT_DONE;
 		return false;
 	}

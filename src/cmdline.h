@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "setlastpid.h"
 
@@ -17,6 +18,10 @@ struct control {
 	bool exact;
 	bool new_pidns;		/* COMMAND is pid 1 of a new pid namespace */
 	bool get;		/* read the counters back, set nothing */
+	const char *serve;	/* --serve: the socket; NULL: no server */
+	const char *connect;	/* --connect: the server's socket; NULL: none */
+	mode_t socket_mode;	/* (mode_t)-1: 0600 */
+	const char *socket_group;
 	uint64_t max_spin;	/* --max-spin; 0: the library's default */
 	struct slp_vector vec;
 	char **command;		/* NULL: only set the counters */

@@ -10,6 +10,7 @@
 
 #include "cmdline.h"
 #include "diag.h"
+#include "server.h"
 #include "setlastpid.h"
 #include "signals.h"
 
@@ -175,9 +176,19 @@ int main(int argc, char **argv)
 	/* No --ns: the library takes the caller's own namespace, a lone write if it can. */
 	if (ctl.ns_path && slp_target_open(&target, ctl.ns_path, &err) < 0)
 		return complain_about(&err);
-	status = ctl.get       ? get_counters(&ctl, target)
-		 : ctl.command ? run_command(&ctl, target)
-			       : set_counters(&ctl, target);
+	if (ctl.connect) {
+		/* the server sets them; COMMAND, if any, is created here, then checked */
+		status = ask_server(&ctl);
+		if (status == EXIT_DONE && ctl.command) {
+			ctl.method = SLP_METHOD_PRESET;
+			status = run_command(&ctl, NULL);
+		}
+	} else {
+		status = ctl.serve     ? serve(&ctl, target)
+			 : ctl.get     ? get_counters(&ctl, target)
+			 : ctl.command ? run_command(&ctl, target)
+				       : set_counters(&ctl, target);
+	}
 	slp_target_free(target);
 	return status;
 }

@@ -337,7 +337,7 @@ SUGGESTS_LOCK=("--lock prevent" "or --lock" "use --lock" "try --lock" "with --lo
 		fi
 		run -65 --separate-stderr "$SETLASTPID" --dry-run --ns "/proc/$CT_PID/ns/pid" "$vector"
 		assert_one_error_line "pid_max"
-		run -65 --separate-stderr strace -f -qq -y -o "$trace" -e trace=write,pwrite64,writev,pwritev,pwritev2 \
+		run -65 --separate-stderr strace -f -qq -y -z -o "$trace" -e trace=write,pwrite64,writev,pwritev,pwritev2 \
 			"$SETLASTPID" --ns "/proc/$CT_PID/ns/pid" "$vector"
 		assert_one_error_line "pid_max"
 		# 2000 is taken nowhere (the level's own pid_max refuses it); what was written is put back

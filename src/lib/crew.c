@@ -337,3 +337,40 @@ bool job_needs_undo(const struct job *job)
 {
 	return job->wanted && job->old_len > 0 && !job->undone && (job->written || job->killed);
 }
+
+static enum slp_code code_of_write(int errnum)
+{
+	switch (errnum) {
+	case EPERM:
+	case EACCES:
+		return SLP_E_DENIED;
+	case EINVAL:
+		return SLP_E_REFUSED;
+	default:
+		return SLP_E_SYSTEM;
+	}
+}
+
+int crew_fail(struct crew *crew, int failed, struct slp_error *err)
+{
+	const struct job *job = &crew->jobs[failed];
+
+	if (job->call && strcmp(job->call, "range") == 0) {
+		fail_code(err, SLP_E_RANGE, 0, NULL, NULL);
+		err->value = job->value;
+		err->limit = job->pid_max;
+	} else if (job->call) {
+		fail_code(err, code_of_write(job->errnum), job->errnum, job->call, NULL);
+	} else {
+		fail_code(err, SLP_E_SYSTEM, 0, "its helper died before it wrote", NULL);
+	}
+	return fail_at(err, crew->target, (unsigned int)failed);
+}
+
+bool crew_all_undone(const struct crew *crew)
+{
+	for (unsigned int i = 0; i < crew->nr; i++)
+		if (job_needs_undo(&crew->jobs[i]))
+			return false;
+	return true;
+}

@@ -23,6 +23,8 @@
 #define job_needs_undo(...) slp__job_needs_undo(__VA_ARGS__)
 #define crew_is_callers(...) slp__crew_is_callers(__VA_ARGS__)
 #define format_pid(...) slp__format_pid(__VA_ARGS__)
+#define crew_fail(...) slp__crew_fail(__VA_ARGS__)
+#define crew_all_undone(...) slp__crew_all_undone(__VA_ARGS__)
 
 enum job_what {
 	DO_NOTHING,
@@ -99,6 +101,12 @@ int crew_mend(struct crew *crew);
 
 /* The first wanted level whose job did not happen for sure; -1 if none. */
 int crew_first_failure(const struct crew *crew, enum job_what what);
+
+/* err from the job of level failed: what it met there; -1. */
+int crew_fail(struct crew *crew, int failed, struct slp_error *err);
+
+/* Is every level written back as it was? */
+bool crew_all_undone(const struct crew *crew);
 
 /* May this level hold a value of ours that was not put back? */
 bool job_needs_undo(const struct job *job);

@@ -408,6 +408,8 @@ SLP_EXPORT const char *slp_method_name(enum slp_method method)
 		return "clone3 set_tid (VECTOR + 1)";
 	case SLP_METHOD_SPIN:
 		return "spin";
+	case SLP_METHOD_PRESET:
+		return "preset";
 	}
 	return "unknown";
 }

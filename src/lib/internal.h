@@ -36,6 +36,7 @@
 #define method_ioctl slp__method_ioctl
 #define method_sysctl slp__method_sysctl
 #define method_spin slp__method_spin
+#define method_preset slp__method_preset
 #define ns_inode(...) slp__ns_inode(__VA_ARGS__)
 #define ns_open(...) slp__ns_open(__VA_ARGS__)
 #define ns_owner(...) slp__ns_owner(__VA_ARGS__)
@@ -176,6 +177,7 @@ struct method {
 extern const struct method method_ioctl;
 extern const struct method method_sysctl;
 extern const struct method method_spin;
+extern const struct method method_preset;
 
 
 /* method-ioctl.c: does the kernel know NS_SET_LAST_PID_VEC? Asks, changing nothing. */

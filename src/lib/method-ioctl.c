@@ -101,3 +101,25 @@ const struct method method_ioctl = {
 	.undo = cannot_undo,
 	.release = nothing_to_release,
 };
+
+/* The counters set already, by a server: nothing to check, hold or write here. */
+static int resolve_only(struct plan *plan, struct slp_error *err)
+{
+	return target_resolve(plan->target, plan->vec->nr, err);
+}
+
+static int nothing_to_write(struct plan *plan, struct slp_error *err)
+{
+	(void)plan;
+	(void)err;
+	return 0;
+}
+
+const struct method method_preset = {
+	.id = SLP_METHOD_PRESET,
+	.check = resolve_only,
+	.prepare = nothing_to_prepare,
+	.write = nothing_to_write,
+	.undo = cannot_undo,
+	.release = nothing_to_release,
+};

@@ -85,32 +85,10 @@ out:
 	return ret;
 }
 
-/* Every level written is back as it was: 0, or -1 if some may not be. */
-static int all_undone(const struct crew *crew)
-{
-	for (unsigned int i = 0; i < crew->nr; i++)
-		if (job_needs_undo(&crew->jobs[i]))
-			return -1;
-	return 0;
-}
-
 /* After a later failure (COMMAND could not be created): put every level back. */
 static int undo(struct plan *plan)
 {
 	return undo_by_new_helpers(plan);
-}
-
-static enum slp_code code_of_write(int errnum)
-{
-	switch (errnum) {
-	case EPERM:
-	case EACCES:
-		return SLP_E_DENIED;
-	case EINVAL:
-		return SLP_E_REFUSED;
-	default:
-		return SLP_E_SYSTEM;
-	}
 }
 
 /* The pid in level `level` of the helper of level k, from its NSpid; -1 if unknown. */
@@ -192,22 +170,8 @@ static int check_interrupt(struct plan *plan, struct slp_error *err)
 /* Why the levels cannot stay: a write that failed, or what the plan forbids. */
 static int judge(struct plan *plan, int failed, struct slp_error *err)
 {
-	struct job *jobs = plan->sysctl->crew.jobs;
-
-	if (failed >= 0) {
-		const struct job *job = &jobs[failed];
-
-		if (job->call && strcmp(job->call, "range") == 0) {
-			fail_code(err, SLP_E_RANGE, 0, NULL, NULL);
-			err->value = job->value;
-			err->limit = job->pid_max;
-		} else if (job->call) {
-			fail_code(err, code_of_write(job->errnum), job->errnum, job->call, NULL);
-		} else {
-			fail_code(err, SLP_E_SYSTEM, 0, "its helper died before it wrote", NULL);
-		}
-		return fail_at(err, plan->target, (unsigned int)failed);
-	}
+	if (failed >= 0)
+		return crew_fail(&plan->sysctl->crew, failed, err);
 	if (plan->spawn && check_pids_free(plan, err) < 0)
 		return -1;
 	return check_interrupt(plan, err);
@@ -253,7 +217,7 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 		crew_give(crew, DO_UNDO);
 	crew_stop(crew);
 	if (ret < 0 && !dry_run)
-		err->undo = all_undone(crew) == 0 || undo_by_new_helpers(plan) == 0 ? SLP_UNDO_DONE
+		err->undo = crew_all_undone(crew) || undo_by_new_helpers(plan) == 0 ? SLP_UNDO_DONE
 										    : SLP_UNDO_FAILED;
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	return ret;

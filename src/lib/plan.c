@@ -24,7 +24,7 @@ static int check_args(const struct slp_vector *vec, const struct slp_options *op
 		if (vec->pid[i] < 0)
 			return fail_code(err, SLP_E_INVALID, EINVAL,
 					 "a value of a vector is not negative", NULL);
-	if (opts && (unsigned int)opts->method > SLP_METHOD_SPIN)
+	if (opts && (unsigned int)opts->method > SLP_METHOD_PRESET)
 		return fail_code(err, SLP_E_INVALID, EINVAL, "unknown method", NULL);
 	if (opts && (opts->flags & ~(unsigned int)(SLP_DRY_RUN | SLP_LOCK | SLP_EXACT | SLP_NEW_PIDNS)))
 		return fail_code(err, SLP_E_INVALID, EINVAL, "unknown flags", NULL);
@@ -74,6 +74,13 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 		break;
 	case SLP_METHOD_SPIN:
 		plan->method = &method_spin;
+		return 0;
+	case SLP_METHOD_PRESET:
+		if (!spawn)
+			return fail_code(err, SLP_E_INVALID, EINVAL,
+					 "counters set already have nothing to set: use slp_spawn()",
+					 NULL);
+		plan->method = &method_preset;
 		return 0;
 	default:
 		plan->method = kernel_has_ioctl(fd) ? &method_ioctl : &method_sysctl;
@@ -180,7 +187,7 @@ static bool set_own_level_alone(const struct slp_vector *vec, const struct slp_o
 {
 	struct stat st;
 
-	if (vec->nr != 1 || opts->method == SLP_METHOD_IOCTL || opts->method == SLP_METHOD_SPIN ||
+	if (vec->nr != 1 || (opts->method != SLP_METHOD_AUTO && opts->method != SLP_METHOD_SYSCTL) ||
 	    opts->flags ||
 	    write_own_last_pid(vec->pid[0]) < 0)
 		return false;

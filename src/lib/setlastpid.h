@@ -53,6 +53,7 @@ enum slp_method {
 	SLP_METHOD_SYSCTL,	/* /proc/sys/kernel/ns_last_pid, a helper per level */
 	SLP_METHOD_EXACT,	/* no counter: clone3() set_tid (SLP_EXACT) */
 	SLP_METHOD_SPIN,	/* no privilege: create and end tasks up to the value */
+	SLP_METHOD_PRESET,	/* set already (by a server): slp_spawn() creates and checks */
 };
 
 /* The most tasks the spin method creates, unless told otherwise. */
@@ -222,6 +223,36 @@ int slp_spawn(struct slp_target *target, const struct slp_vector *vec,
 	      const struct slp_options *opts, char *const argv[],
 	      const struct slp_spawn_attr *attr, pid_t *pid, struct slp_report *report,
 	      struct slp_error *err);
+
+/*
+ * A holder: a target held ready for many sets, as a server needs. With
+ * the sysctl method, a helper is made now in each of the target's levels
+ * but the caller's own, and kept: each holds one pid, in its level and in
+ * each above. Then a set creates no process; its levels are written side
+ * by side, all or nothing. With the ioctl, nothing is made. The target
+ * (NULL: the caller's own pid namespace) must outlive the holder; opts
+ * may name the method (auto, ioctl, sysctl), no flags. One set at a time.
+ */
+struct slp_holder;
+
+int slp_holder_open(struct slp_holder **holder, struct slp_target *target,
+		    const struct slp_options *opts, struct slp_error *err);
+
+/* Set vec, at most slp_holder_levels() values; flags: SLP_DRY_RUN. As slp_set(). */
+int slp_holder_set(struct slp_holder *holder, const struct slp_vector *vec, unsigned int flags,
+		   struct slp_error *err);
+
+/* The levels it holds: the target's and each above it the caller sees. */
+unsigned int slp_holder_levels(const struct slp_holder *holder);
+
+/* Its method: SLP_METHOD_IOCTL or SLP_METHOD_SYSCTL. */
+enum slp_method slp_holder_method(const struct slp_holder *holder);
+
+/* The pid its helper holds in level (0: none, as in the caller's own level). */
+pid_t slp_holder_pid(const struct slp_holder *holder, unsigned int level);
+
+/* Its helpers gone, its files closed; NULL is ignored. */
+void slp_holder_free(struct slp_holder *holder);
 
 /*
  * Read the counters back: vec gets, for the target (NULL: the caller's

@@ -491,7 +491,8 @@ static int check_and_write(struct spawn *spawn, struct slp_error *err)
 	if (plan->flags & SLP_EXACT)
 		return 0;
 	/* the ioctl has no helper in each level to look: /proc tells (the sysctl method's look) */
-	if (plan->method == &method_ioctl && check_pids_free_in_proc(plan, err) < 0)
+	if ((plan->method == &method_ioctl || plan->method == &method_preset) &&
+	    check_pids_free_in_proc(plan, err) < 0)
 		return -1;
 	if (plan->method->prepare(plan, err) < 0 || plan_write(plan, err) < 0)
 		return -1;

@@ -331,9 +331,9 @@ set_level_pid_max() {
 }
 
 # taken_writes TRACE VALUE: the writes of VALUE to any ns_last_pid that
-# strace -y recorded in TRACE and the kernel took, one a line. (One the
-# kernel refused changed nothing: the level's own pid_max decided.)
+# strace -y -z (successful calls only) recorded in TRACE, one a line. (One
+# the kernel refused changed nothing: the level's own pid_max decided.)
 taken_writes() {
 	grep -E '(^|[[:space:]])(write|pwrite64|writev|pwritev2?)\([0-9]+</proc/sys/kernel/ns_last_pid>' "$1" |
-		grep -E "\"$2\\\\?n?\"" | grep -v -E '= -1 ' || true
+		grep -E "\"$2\\\\?n?\"" || true
 }

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What --serve and --connect say to each other over a UNIX datagram
+ * socket; setlastpid(8) documents it. Two kinds of request:
+ *
+ * - set_ns_last_pid's, byte for byte: 4 bytes, a native-endian uint32,
+ *   the last pid of level 0 of the served nest; the reply is 1 byte,
+ *   0 done, 1 not.
+ * - ours, SLP1: a whole VECTOR and flags; the reply says the status the
+ *   command would exit with, the level at fault, the errno, and the line
+ *   it would print.
+ *
+ * Every integer is native-endian: both ends are on one machine.
+ */
+#ifndef SETLASTPID_WIRE_H
+#define SETLASTPID_WIRE_H
+
+#include <stdint.h>
+
+#include "setlastpid.h"
+
+#define WIRE_MAGIC "SLP1"		/* 4 bytes, no NUL: the version is its last */
+#define WIRE_DRY_RUN 1u
+
+struct wire_request {
+	char magic[4];
+	uint32_t flags;			/* WIRE_DRY_RUN */
+	uint32_t nr;			/* 1 to 32 */
+	int32_t pid[SLP_VECTOR_MAX];	/* nr of them: the datagram is 12 + 4 * nr bytes */
+};
+
+#define WIRE_REQUEST_SIZE(nr) (12 + 4 * (size_t)(nr))
+
+struct wire_reply {
+	char magic[4];
+	int32_t status;			/* 0 done; else the command's exit status */
+	int32_t level;			/* the level at fault, or -1 */
+	int32_t errnum;			/* the errno, or 0 */
+	char message[512];		/* the command's line, NUL-terminated; "" when done */
+};
+
+#define WIRE_REPLY_SIZE(len) (16 + (size_t)(len) + 1)
+
+#endif
