@@ -116,7 +116,7 @@ static int make_socket(const struct control *ctl, bool *made_file)
 				 ctl->socket_group);
 	if (!unix_abstract(ctl->serve) && lstat(ctl->serve, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
-			return -complain(EX_CANTCREAT, "cannot serve on %s: it exists and is no "
+			return -complain(EXIT_USAGE, "cannot serve on %s: it exists and is no "
 					 "socket; remove it or name another", ctl->serve);
 		if (answered(&addr, len))
 			return -complain(EX_TEMPFAIL, "cannot serve on %s: a server answers on it "
