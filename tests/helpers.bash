@@ -128,7 +128,8 @@ NEST_KILL=()
 nest_create() {
 	local depth=$1 i pidfile
 	shift
-	local cmd=("$@")
+	# the nest dies with the test even if the test is killed outright
+	local cmd=(setpriv --pdeathsig KILL "$@")
 	pidfile=$(mktemp "$BATS_TEST_TMPDIR/nest.XXXXXX")
 	for ((i = 0; i < depth; i++)); do
 		cmd+=(unshare --pid --fork --kill-child)

@@ -43,15 +43,21 @@ if [ "${BENCH_SPIN:-yes}" = yes ]; then
 	${CC:-cc} -O2 -pthread -I"$here/../../src/lib" -o "$work/spin-ceiling" "$here/spin-ceiling.c"
 fi
 
-# nest DEPTH: a nest like the tests', its innermost process's pid on stdout
+# nest DEPTH: a nest like the tests', its innermost process's pid in NEST.
+# Not in a subshell, so that cleanup sees it; it dies with this script even
+# when the script is killed outright (pdeathsig).
 nest() {
-	local depth=$1 i cmd=() pidfile=$work/nest$1
+	local depth=$1 i cmd=(setpriv --pdeathsig KILL) pidfile=$work/nest$1
 	for ((i = 0; i < depth; i++)); do cmd+=(unshare --pid --fork --kill-child); done
 	"${cmd[@]}" sh -c 'read -r pid rest </proc/self/stat && echo "$pid" >"$1" && exec sleep infinity' \
 		sh "$pidfile" </dev/null >/dev/null 2>&1 &
 	nests+=("$!")
-	until [ -s "$pidfile" ]; do sleep 0.05; done
-	cat "$pidfile"
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.05
+	done
+	[ -s "$pidfile" ] || { echo "bench.sh: a nest of depth $depth did not start in 10 s" >&2; exit 1; }
+	NEST=$(cat "$pidfile")
 }
 
 # holders PID DEPTH: a process in each level, innermost first: each init's
@@ -87,7 +93,8 @@ add() {
 
 declare -A nest_of
 for depth in "${depths[@]}"; do
-	nest_of[$depth]=$(nest "$depth")
+	nest "$depth"
+	nest_of[$depth]=$NEST
 done
 for method in $methods; do
 	for depth in "${depths[@]}"; do
