@@ -20,7 +20,7 @@ static int fail(const struct slp_error *err)
 
 int main(int argc, char **argv)
 {
-	struct slp_options opts = { SLP_METHOD_AUTO, 0 };	/* the counters */
+	struct slp_options opts = { .method = SLP_METHOD_AUTO };	/* the counters */
 	struct slp_target *target;
 	struct slp_vector vec;
 	struct slp_error err;
