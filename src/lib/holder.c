@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "crew.h"
+#include "rawsys.h"
 
 struct slp_holder {
 	struct slp_target *own;		/* the caller's own pid namespace, if no target was given */
@@ -69,8 +70,8 @@ SLP_EXPORT int slp_holder_open(struct slp_holder **out, struct slp_target *targe
 	err = err ? err : &local;
 	error_clear(err);
 	*out = NULL;
-	if (opts && (opts->method == SLP_METHOD_SPIN || opts->method == SLP_METHOD_EXACT ||
-		     opts->flags))
+	if (opts && ((opts->method != SLP_METHOD_AUTO && opts->method != SLP_METHOD_IOCTL &&
+		      opts->method != SLP_METHOD_SYSCTL) || opts->flags))
 		return fail_code(err, SLP_E_INVALID, EINVAL,
 				 "a holder sets counters: the ioctl or sysctl method, no flags", NULL);
 	holder = calloc(1, sizeof(*holder));
@@ -92,6 +93,14 @@ SLP_EXPORT int slp_holder_open(struct slp_holder **out, struct slp_target *targe
 		      opts ? opts : &(struct slp_options){ .method = SLP_METHOD_AUTO }, false,
 		      err) < 0)
 		goto fail;
+	/*
+	 * Helpers that wait for jobs share the caller's errno: they need the
+	 * raw system calls of rawsys.h, which only some architectures have.
+	 */
+	if (holder->plan.method == &method_sysctl && !HELPERS_MAY_OVERLAP) {
+		fail_sys(err, ENOSYS, "keep helpers", "waiting on this architecture (x86-64 and AArch64 only)");
+		goto fail;
+	}
 	/* the checks of every level, before anything: the kernel's own, entering each */
 	if (holder->plan.method == &method_sysctl &&
 	    (check_entry(&holder->plan, err) < 0 || start_crew(holder, err) < 0))

@@ -26,6 +26,7 @@
 #define fail_code(...) slp__fail_code(__VA_ARGS__)
 #define fail_sys(...) slp__fail_sys(__VA_ARGS__)
 #define fd_off_stdio(...) slp__fd_off_stdio(__VA_ARGS__)
+#define pipe_off_stdio(...) slp__pipe_off_stdio(__VA_ARGS__)
 #define find_level_in_use(...) slp__find_level_in_use(__VA_ARGS__)
 #define is_procfs(...) slp__is_procfs(__VA_ARGS__)
 #define kernel_has_ioctl(...) slp__kernel_has_ioctl(__VA_ARGS__)
@@ -109,6 +110,7 @@ int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i);
  * -1 stays -1, with errno.
  */
 int fd_off_stdio(int fd);
+int pipe_off_stdio(int fds[2]);
 
 /*
  * procfs.c: is fd a file of procfs? A container runtime masks a file by

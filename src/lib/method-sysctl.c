@@ -91,17 +91,32 @@ static int undo(struct plan *plan)
 	return undo_by_new_helpers(plan);
 }
 
-/* The pid in level `level` of the helper of level k, from its NSpid; -1 if unknown. */
+/*
+ * The pid in level `level` of the helper of level k, from its NSpid; -1
+ * if unknown. job->helper is its pid in our namespace, and /proc may be
+ * an ancestor's (nsenter --pid leaves it so): a pidfd's fdinfo, read
+ * through /proc/self, names the helper whatever /proc numbers from.
+ */
 static pid_t helper_pid_at(const struct job *job, unsigned int k, unsigned int level)
 {
-	pid_t nspid[SLP_VECTOR_MAX + 2];
-	char path[32];
-	int n, at;
+	pid_t nspid[SLP_VECTOR_MAX + 3];
+	char path[48];
+	int n = -1, at, pidfd = -1;
 
 	if (k == level)
 		return job->own_pid;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)job->helper);
-	n = nspid_read(AT_FDCWD, path, nspid, SLP_VECTOR_MAX + 2);
+#ifdef SYS_pidfd_open
+	pidfd = (int)syscall(SYS_pidfd_open, job->helper, 0);
+#endif
+	if (pidfd >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+		n = nspid_read(AT_FDCWD, path, nspid, SLP_VECTOR_MAX + 3);
+		close(pidfd);
+	} else {
+		/* before Linux 5.3: right where /proc is our own namespace's */
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)job->helper);
+		n = nspid_read(AT_FDCWD, path, nspid, SLP_VECTOR_MAX + 3);
+	}
 	/* nspid[n - 1] is its pid in level k, each one before it a level further out */
 	at = n - 1 - (int)(level - k);
 	return n > 0 && at >= 0 ? nspid[at] : -1;

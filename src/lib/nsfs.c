@@ -27,6 +27,27 @@ int fd_off_stdio(int fd)
 	return moved;
 }
 
+/* pipe2(O_CLOEXEC), both ends off 0, 1 and 2; on failure -1, nothing open. */
+int pipe_off_stdio(int fds[2])
+{
+	int errnum;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	fds[0] = fd_off_stdio(fds[0]);
+	fds[1] = fd_off_stdio(fds[1]);
+	if (fds[0] >= 0 && fds[1] >= 0)
+		return 0;
+	errnum = errno;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	fds[0] = fds[1] = -1;
+	errno = errnum;
+	return -1;
+}
+
 int ns_open(const char *path)
 {
 	/* O_NONBLOCK: a FIFO named by mistake must not hang the caller. */

@@ -125,7 +125,13 @@ static int check_own_pid(struct plan *plan, struct slp_error *err)
 	pid_t self = getpid();
 
 	for (unsigned int i = 0; i < plan->vec->nr; i++) {
-		if (plan->vec->pid[i] + 1 != self || !target_is_callers(plan->target, i))
+		struct slp_error ignored;
+
+		if (plan->vec->pid[i] + 1 != self)
+			continue;
+		/* a level that cannot be resolved is the later checks' to report */
+		if (target_resolve(plan->target, i + 1, &ignored) < 0 ||
+		    !target_is_callers(plan->target, i))
 			continue;
 		fail_code(err, SLP_E_OWN_PID, 0, NULL, NULL);
 		err->value = self;

@@ -281,7 +281,7 @@ char *slp_strerror(const struct slp_error *err, char *buf, size_t size);
 /* The exit status setlastpid(8) gives err: 64 to 77 (sysexits.h), 75, 126, 127. */
 int slp_exit_status(const struct slp_error *err);
 
-/* "auto", "ioctl", "sysctl", "clone3 set_tid (VECTOR + 1)". */
+/* "auto", "ioctl", "sysctl", "clone3 set_tid (VECTOR + 1)", "spin", "preset". */
 const char *slp_method_name(enum slp_method method);
 
 #ifdef __cplusplus

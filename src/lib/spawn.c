@@ -387,7 +387,7 @@ static int start_maker(struct spawn *spawn, struct slp_error *err)
 	pid_t in_the_way = 0;
 	int saved;
 
-	if (pipe2(spawn->go, O_CLOEXEC) < 0 || pipe2(spawn->made, O_CLOEXEC) < 0)
+	if (pipe_off_stdio(spawn->go) < 0 || pipe_off_stdio(spawn->made) < 0)
 		return fail_sys(err, errno, "make a pipe for", "COMMAND");
 	saved = pidns_save();
 	if (setns(plan->target->level[0].fd, CLONE_NEWPID) < 0) {
@@ -462,9 +462,7 @@ static int acquire(struct spawn *spawn, struct slp_error *err)
 {
 	bool dry_run = spawn->plan.flags & SLP_DRY_RUN;
 
-	if (pipe2(spawn->pipe, O_CLOEXEC) < 0 ||
-	    (spawn->pipe[0] = fd_off_stdio(spawn->pipe[0])) < 0 ||
-	    (spawn->pipe[1] = fd_off_stdio(spawn->pipe[1])) < 0)
+	if (pipe_off_stdio(spawn->pipe) < 0)
 		return fail_sys(err, errno, "make a pipe for", "COMMAND");
 	if ((spawn->plan.flags & SLP_LOCK) && (spawn->lock_fd = lock_take(dry_run, err)) < 0)
 		return -1;

@@ -213,7 +213,8 @@ int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error 
  */
 bool target_is_callers(struct slp_target *target, unsigned int i)
 {
-	if (!target->own_ino || i + 1 < target->nr)
+	/* a level not resolved yet is unknown: callers resolve first */
+	if (!target->own_ino || i + 1 != target->nr)
 		return false;
 	stat_level(&target->level[i]);
 	return target->level[i].ino == target->own_ino && target->level[i].dev == target->own_dev;
