@@ -104,8 +104,8 @@ record() {
 	while read -r path link; do
 		pid=${path#/proc/}
 		pid=${pid%/ns}
-		link=${link//[!0-9]/}
-		[ -n "${in_nest[$link]:-}" ] && ns_of[$pid]=$link
+		link=${link//[!0-9]/}	# empty where it cannot be read (kernel threads)
+		[ -n "$link" ] && [ -n "${in_nest[$link]:-}" ] && ns_of[$pid]=$link
 	done < <(find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/pid' -printf '%h %l\n' 2>/dev/null)
 	# the outer level's place in /proc's NSpid lines: just above the root's own
 	local -a nspid

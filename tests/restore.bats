@@ -82,6 +82,7 @@ own_proc() {
 record_into() {
 	own_proc "$1"
 	run_bounded -0 "${OWN_PROC[@]}" "$RESTORE" record "$ROOT" "$2"
+	[ -z "$output" ]
 }
 
 @test "record: one line per process of the nest, its pids from the outer level down, its level and parent" {
@@ -121,6 +122,12 @@ record_into() {
 	done
 	[ "$inits" = 3 ]
 	[ "$outside" = 2 ]	# the root, and the sleep entered into level 2
+	# the same from the test's own level, its /proc showing more levels above
+	local pid
+	read -r pid _ <"$BATS_TEST_TMPDIR/tree/L1"
+	run_bounded -0 "$RESTORE" record "$pid" "$BATS_TEST_TMPDIR/from-here"
+	[ -z "$output" ]
+	diff "$BATS_TEST_TMPDIR/record" "$BATS_TEST_TMPDIR/from-here" >&2
 }
 
 # rebuild_and_compare [--exact]: the sample nest, recorded, ended, rebuilt
