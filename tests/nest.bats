@@ -300,7 +300,6 @@ get_round_trip() {
 }
 
 @test "COMMAND at setlastpid's own pid in the caller's level, --ns naming a level below it: exit 65, nothing set" {
-	skip "setlastpid checks its own pid in level 0 only: it writes the levels, then says 'pid P is in use' (reported)"
 	nest_in_outer 1
 	local inode
 	inode=$(readlink "/proc/$OUTER/ns/pid")
@@ -320,7 +319,6 @@ get_round_trip() {
 # --- /proc an ancestor's ----------------------------------------------
 
 @test "from a level whose /proc is an ancestor's, a level above at its next pid: COMMAND gets it" {
-	skip "the sysctl helper of level 0 holds that pid in level 1 and is taken for a process in the way (reported)"
 	nest_in_outer 2
 	# the next process created in the nest, from OUTER: its pids
 	local -a next
