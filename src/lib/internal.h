@@ -46,6 +46,7 @@
 #define ns_same(...) slp__ns_same(__VA_ARGS__)
 #define ns_type(...) slp__ns_type(__VA_ARGS__)
 #define nspid_read(...) slp__nspid_read(__VA_ARGS__)
+#define read_text(...) slp__read_text(__VA_ARGS__)
 #define open_ns_last_pid(...) slp__open_ns_last_pid(__VA_ARGS__)
 #define pidns_restore(...) slp__pidns_restore(__VA_ARGS__)
 #define pidns_save(...) slp__pidns_save(__VA_ARGS__)
@@ -137,6 +138,12 @@ bool ns_same(int fd_a, int fd_b);
 ino_t ns_inode(int fd);
 /* The NSpid line of a /proc/PID/status: outermost first. How many, or -1. */
 int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max);
+
+/*
+ * nsfs.c: a small file (of /proc) read into buf by one read(), then
+ * NUL-terminated: its length (0: empty), or -1 with errno.
+ */
+ssize_t read_text(int dir_fd, const char *path, char *buf, size_t size);
 /*
  * The calling thread's pid_for_children, to put back after setns():
  * an fd, or -1 when it cannot be had (then it is left where it ends).

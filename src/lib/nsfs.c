@@ -95,20 +95,29 @@ bool ns_same(int fd_a, int fd_b)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+ssize_t read_text(int dir_fd, const char *path, char *buf, size_t size)
+{
+	ssize_t len;
+	int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC), errnum;
+
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	errnum = errno;
+	close(fd);
+	errno = errnum;
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
+}
+
 int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
 {
 	char status[4096], *line, *end;
-	ssize_t len;
-	int fd, n = 0;
+	int n = 0;
 
-	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_text(dir_fd, path, status, sizeof(status)) <= 0)
 		return -1;
-	len = read(fd, status, sizeof(status) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	status[len] = '\0';
 	line = strstr(status, "\nNSpid:");
 	if (!line)
 		return -1;

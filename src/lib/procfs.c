@@ -49,17 +49,10 @@ int check_proc(struct slp_error *err)
 int proc_status_field(const char *field, char *value, size_t size)
 {
 	char status[4096], *line, *end;
-	ssize_t len;
 	size_t n;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (read_text(AT_FDCWD, "/proc/self/status", status, sizeof(status)) <= 0)
 		return -1;
-	len = read(fd, status, sizeof(status) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	status[len] = '\0';
 	for (line = status; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		if (strncmp(line, field, strlen(field)) != 0 || line[strlen(field)] != ':')
 			continue;

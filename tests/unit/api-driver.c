@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,19 +17,7 @@
 #include <sys/wait.h>
 
 #include "setlastpid.h"
-
-static int open_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!dir)
-		return -1;
-	while (readdir(dir))
-		n++;
-	closedir(dir);
-	return n;
-}
+#include "open-fds.h"
 
 static void parse_or_die(const char *text, struct slp_vector *vec)
 {

@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "setlastpid.h"
+#include "open-fds.h"
 
 static int test_number;
 static int failures;
@@ -23,19 +23,6 @@ static void ok(int passed, const char *what)
 {
 	printf("%sok %d - %s\n", passed ? "" : "not ", ++test_number, what);
 	failures += !passed;
-}
-
-static int open_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!dir)
-		return -1;
-	while (readdir(dir))
-		n++;
-	closedir(dir);
-	return n;
 }
 
 /* text of err is exactly want */
