@@ -72,20 +72,20 @@ whole() {
 
 # The ioctl's own: the selftest; ioctl.bats, whole; and where auto picks
 # the ioctl: library.bats' two threads (the library with it), COMMAND with
-# it (command.bats: COMMAND gets VECTOR + 1, exit 75, exit 127; not
-# --exact, which is clone3's set_tid, nor --method=sysctl, nor signals
-# and options, which no kernel changes), userns.bats' root of U (the
-# ioctl in a user namespace; its refusals and dry run stop before any
-# ioctl, its rootless test writes its own level), fallback.bats' --verbose
-# (auto, level by level). A sample of the rest: the sysctl way at depth 3,
-# --ns pid_for_children (hostile.bats), one check of cli.bats that asks
-# the kernel. The host runs every test of every suite.
+# it (command.bats: COMMAND gets VECTOR + 1, and exit 75; not --exact,
+# which is clone3's set_tid, nor --method=sysctl, nor what COMMAND's
+# exec, signals and options do, which no kernel changes), userns.bats'
+# root of U (the ioctl in a user namespace; its refusals and dry run stop
+# before any ioctl, its rootless test writes its own level), and
+# fallback.bats' --verbose (auto, level by level). A sample of the rest:
+# the sysctl way at depth 3, --ns pid_for_children (hostile.bats). The
+# host runs every test of every suite.
 {
 	run_tap selftest "$SETLASTPID_SELFTEST"
-	bats_lane bats-1 "^($(whole ioctl)|two threads)" ioctl library
+	bats_lane bats-1 "^($(whole ioctl))" ioctl
 } &
-bats_lane bats-2 '^(a caller in the owning|COMMAND is the next|exit 127 when|exit 75 names|--verbose: one line|depth 3: |--ns /proc/self/ns/pid_for_children|exit 65: more levels than are visible)' \
-	userns command fallback hostile cli
+bats_lane bats-2 '^(two threads|a caller in the owning|COMMAND is the next|exit 75 names|--verbose: one line|depth 3: |--ns /proc/self/ns/pid_for_children)' \
+	library userns command fallback hostile
 wait
 [ -s "$out/failed" ] && finish 1
 finish 0

@@ -70,20 +70,23 @@ SETLASTPID_GUEST_RUN=$run
 BENCH_RUNS='${BENCH_RUNS:-30}'
 ENV
 "$here/make-initramfs.sh" "$work/initramfs.cpio" "$build_dir" "$overlay"
-t1=$(now)
 echo "# host: selftest and initramfs ($(du -m "$work/initramfs.cpio" | cut -f1) MiB) in $(took "$t0")"
 
 # -M pc with TCG: /dev/kvm here cannot boot these kernels. Two CPUs, so
 # that the guest runs two lanes of tests at once (ACPI lists the second).
 # The guest finishes by exiting its init; panic=-1 turns that into a
 # reboot, -no-reboot into qemu's exit.
-timeout "$timeout_s" qemu-system-x86_64 -M pc -accel tcg,thread=multi -smp 2 -m 1G -nographic -no-reboot \
+TIMEFORMAT='%R %U %S'
+{ time timeout "$timeout_s" qemu-system-x86_64 -M pc -accel tcg,thread=multi -smp 2 -m 1G -nographic -no-reboot \
 	-monitor none -serial "file:$work/console.log" \
 	-kernel "$kernel_dir/bzImage" -initrd "$work/initramfs.cpio" \
 	-virtfs "local,path=$results,mount_tag=results,security_model=none" \
 	-append "console=ttyS0 panic=-1 loglevel=4" \
-	>"$work/qemu.log" 2>&1 || true
-echo "# host: qemu ran for $(took "$t1")"
+	>"$work/qemu.log" 2>&1 || true; } 2>"$work/qemu.time"
+# Its CPU time says what a run costs on an idle machine; the wall time
+# also says how busy this one was.
+read -r wall user sys <"$work/qemu.time"
+echo "# host: qemu ran for $wall s, $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') s of CPU (two vCPUs)"
 
 if [ ! -f "$results/status" ]; then
 	echo "run-vm.sh: the guest did not finish; its console said:" >&2
