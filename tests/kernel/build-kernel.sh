@@ -1,28 +1,40 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Build (or find in the cache) a Linux 6.1 kernel with NS_SET_LAST_PID_VEC
-# and its selftest, for run-vm.sh.
+# Build (or find in the cache) a Linux kernel with NS_SET_LAST_PID_VEC and
+# its selftest, for run-vm.sh: Debian's linux-source-VERSION with the
+# series in VERSION/ applied.
 #
-# Usage: build-kernel.sh CACHE_ROOT
+# Usage: build-kernel.sh VERSION CACHE_ROOT
+#   VERSION     6.12 (the default of make check-kernel) or 6.1
+#   CACHE_ROOT  where kernels are kept, one directory per key
 # Prints the cache directory that holds bzImage, config, checkpatch.log,
-# the installed uapi headers and the selftest's source.
+# build.log, the installed uapi headers and the selftest's source.
 #
-# The cache key hashes everything the kernel is made of: the source
-# package's version, the patches, the config fragment and this script.
+# The cache key hashes everything the kernel is made of: VERSION, the
+# source package's version, the patches, the config fragment and this
+# script. Other keys in CACHE_ROOT (other versions, other trees' series)
+# are left alone.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache_root=${1:?usage: build-kernel.sh CACHE_ROOT}
-source_tar=/usr/src/linux-source-6.1.tar.xz
+usage="usage: build-kernel.sh VERSION CACHE_ROOT"
+version=${1:?$usage}
+cache_root=${2:?$usage}
+package=linux-source-$version
+source_tar=/usr/src/$package.tar.xz
+series=$here/$version
 
 die() { echo "build-kernel.sh: $*" >&2; exit 1; }
 
-[ -r "$source_tar" ] || die "$source_tar missing: apt-get install linux-source-6.1"
-source_version=$(dpkg-query -W -f '${Version}' linux-source-6.1)
+[ -d "$series" ] || die "no series for Linux $version in $here (there are: $(cd "$here" && echo */ | tr -d /))"
+patches=("$series"/*.patch)
+[ -f "${patches[0]}" ] || die "no patches in $series"
+[ -r "$source_tar" ] || die "$source_tar missing: apt-get install $package"
+source_version=$(dpkg-query -W -f '${Version}' "$package")
 # Comments of the fragment do not change the kernel: they are left out.
-key=$( { echo "$source_version"; cat "$here"/*.patch; grep -v '^#' "$here/config.fragment"; cat "$0"; } |
+key=$( { echo "$version $source_version"; cat "${patches[@]}"; grep -v '^#' "$here/config.fragment"; cat "$0"; } |
 	sha256sum | cut -c1-16)
-out=$cache_root/linux-6.1-$key
+out=$cache_root/linux-$version-$key
 
 if [ -f "$out/bzImage" ]; then
 	echo "$out"
@@ -35,17 +47,17 @@ log=$work/build.log
 
 echo "build-kernel.sh: building linux $source_version with NS_SET_LAST_PID_VEC (key $key)" >&2
 tar -C "$work" -xf "$source_tar"
-src=$work/linux-source-6.1
-for patch in "$here"/*.patch; do
+src=$work/$package
+for patch in "${patches[@]}"; do
 	patch -d "$src" -p1 --quiet --forward <"$patch" ||
-		die "$(basename "$patch") does not apply to linux-source-6.1 $source_version"
+		die "$(basename "$patch") does not apply to $package $source_version"
 done
 
 # --no-tree: the source package is not a git tree. FILE_PATH_CHANGES asks
 # whether MAINTAINERS needs an update for the new selftest file; it does not,
 # the PIDFD API entry already covers tools/testing/selftests/pid_namespace/.
 (cd "$src" && perl scripts/checkpatch.pl --strict --no-tree --ignore FILE_PATH_CHANGES \
-	"$here"/*.patch) >"$work/checkpatch.log" 2>&1 ||
+	"${patches[@]}") >"$work/checkpatch.log" 2>&1 ||
 	die "checkpatch.pl --strict complains: $(cat "$work/checkpatch.log")"
 
 make -C "$src" -s ARCH=x86_64 tinyconfig >>"$log" 2>&1
@@ -55,7 +67,7 @@ make -C "$src" -s ARCH=x86_64 olddefconfig >>"$log" 2>&1
 # unnoticed: the guest would fail in a way far from the cause.
 while IFS= read -r line; do
 	case $line in CONFIG_*=*) grep -qx "$line" "$src/.config" ||
-		die "config fragment line '$line' did not survive olddefconfig" ;; esac
+		die "config fragment line '$line' did not survive olddefconfig on $version" ;; esac
 done <"$here/config.fragment"
 
 make -C "$src" ARCH=x86_64 -j"$(nproc)" bzImage >>"$log" 2>&1 ||
@@ -63,12 +75,20 @@ make -C "$src" ARCH=x86_64 -j"$(nproc)" bzImage >>"$log" 2>&1 ||
 make -C "$src" -s ARCH=x86_64 headers_install INSTALL_HDR_PATH="$work/headers" >>"$log" 2>&1 ||
 	die "headers_install failed: $(tail -n 30 "$log")"
 
-mkdir -p "$out.tmp"
-cp "$src/arch/x86/boot/bzImage" "$src/.config" "$work/checkpatch.log" "$log" "$out.tmp/"
-cp -r "$work/headers/include" "$out.tmp/include"
-mkdir -p "$out.tmp/selftests/pid_namespace"
-cp "$src/tools/testing/selftests/kselftest_harness.h" "$src/tools/testing/selftests/kselftest.h" "$out.tmp/selftests/"
-cp "$src/tools/testing/selftests/pid_namespace/ns_set_last_pid_vec.c" "$out.tmp/selftests/pid_namespace/"
-rm -rf "$out"
-mv "$out.tmp" "$out"
+# Assembled beside its final name and renamed into place, so that a run
+# that shares the cache sees a whole kernel or none.
+mkdir -p "$cache_root"
+tmp=$(mktemp -d "$out.tmp.XXXXXX")
+cp "$src/arch/x86/boot/bzImage" "$src/.config" "$work/checkpatch.log" "$log" "$tmp/"
+cp -r "$work/headers/include" "$tmp/include"
+mkdir -p "$tmp/selftests/pid_namespace"
+cp "$src/tools/testing/selftests/kselftest_harness.h" "$src/tools/testing/selftests/kselftest.h" "$tmp/selftests/"
+cp "$src/tools/testing/selftests/pid_namespace/ns_set_last_pid_vec.c" "$tmp/selftests/pid_namespace/"
+chmod 755 "$tmp"
+[ -f "$out/bzImage" ] || rm -rf "$out"	# a broken one of this key
+if ! mv -T "$tmp" "$out" 2>/dev/null; then
+	# another run put the same kernel there first
+	rm -rf "$tmp"
+	[ -f "$out/bzImage" ] || die "cannot move the kernel into $out"
+fi
 echo "$out"
