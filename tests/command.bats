@@ -99,9 +99,10 @@ setup() {
 	# something in the nest keeps forking...
 	nsenter --target "$NEST" --pid -- sh -c 'while :; do /bin/true; done' </dev/null >/dev/null 2>&1 &
 	NEST_KILL+=("$!")
-	# ...while COMMAND's fork, setlastpid's third clone (a helper per level
-	# before it), waits 0.3 s: the counters have moved on by then
-	run_bounded -75 --separate-stderr strace -qq -o /dev/null -e inject=clone:delay_enter=300000:when=3 \
+	# ...while every clone(), COMMAND's fork the last of them (the sysctl
+	# method's helpers before it, none for the ioctl), waits 0.3 s: the
+	# counters have moved on by the time COMMAND is created
+	run_bounded -75 --separate-stderr strace -qq -o /dev/null -e inject=clone:delay_enter=300000:when=1+ \
 		"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 30000,30000 -- touch "$BATS_TEST_TMPDIR/ran"
 	[[ $stderr =~ ^setlastpid:\ cannot\ run\ touch:\ it\ got\ pid\ [0-9]+\ in\ level\ [01]\ \(pid:\[[0-9]+\]\)\ of\ /proc/$NEST/ns/pid,\ not\ 30001:\ another\ process\ was\ created\ there\ first\;\ nothing\ was\ run,\ try\ again\ \(--exact\ or\ --lock\ prevent\ this\)$ ]]
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
