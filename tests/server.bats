@@ -1,0 +1,604 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets $stderr; OWN_PIDS is helpers.bash's
+# setlastpid --serve=SOCKET and --connect=SOCKET: set_ns_last_pid's
+# protocol, spoken by a client that knows nothing else (MIN_CLIENT); ours
+# (SLP1, src/wire.h) at depth 1, 3 and 32; malformed datagrams (DATAGRAM);
+# the socket's owner, mode and group; socket activation; signals; helpers
+# that die; floods from many clients (FLOOD) and the server's memory.
+# Every server runs in the background with a socket of the test's own and
+# is killed by teardown whatever happens; helpers are looked for in the
+# test's own nest only.
+
+load helpers
+
+MIN_CLIENT=${MIN_CLIENT:-tests/server/min-client}
+FLOOD=${FLOOD:-tests/server/flood}
+DATAGRAM=${DATAGRAM:-tests/server/datagram}
+
+# Above every pid_max, the machine's and each nest's (PID_MAX_LIMIT on
+# 64-bit: a nest's own pid_max, Linux 6.14+, may be above the machine's).
+BIG=4194305
+
+setup() {
+	requires root
+	SERVERS=()
+	SOCK=$BATS_TEST_TMPDIR/sock
+	# an abstract name no other test (or run) has
+	ABSTRACT=@setlastpid-test-$$-$BATS_TEST_NUMBER-$RANDOM
+}
+
+teardown() {
+	local pid
+	for pid in "${SERVERS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	nest_destroy_all
+	if [ -n "${GROUP:-}" ]; then groupdel "$GROUP" 2>/dev/null || true; fi
+	if [ -n "${PUBLIC_DIR:-}" ]; then rm -rf "$PUBLIC_DIR"; fi
+}
+
+# serve_nest DEPTH: a nest of DEPTH levels (NEST, NEST_DEPTH), and NS its --ns.
+serve_nest() {
+	nest_create "$1"
+	NEST_DEPTH=$1
+	NS=/proc/$NEST/ns/pid
+}
+
+# serving: the server has said it serves (with --verbose), or is gone.
+serving() {
+	grep -q '^setlastpid: serving ' "$SERVER_LOG" || job_ended "$SERVER"
+}
+
+# serve_start [--no-wait] COMMAND...: COMMAND (setlastpid --serve=... --verbose,
+# or what starts it) in the background, its stderr in SERVER_LOG and its pid
+# in SERVER; returns once it says it serves, failing if it did not.
+serve_start() {
+	local wait=yes
+	if [ "$1" = --no-wait ]; then wait=no; shift; fi
+	SERVER_LOG=$BATS_TEST_TMPDIR/server.${#SERVERS[@]}.log
+	"$@" </dev/null >/dev/null 2>"$SERVER_LOG" &
+	SERVER=$!
+	SERVERS+=("$SERVER")
+	[ "$wait" = yes ] || return 0
+	wait_until "$TEST_TIMEOUT" serving
+	grep -q '^setlastpid: serving ' "$SERVER_LOG" || {
+		echo "the server did not start:" >&2
+		cat "$SERVER_LOG" >&2
+		return 1
+	}
+}
+
+# serve SOCKET [OPTION...]: setlastpid --serve=SOCKET --ns NS --verbose OPTION...
+serve() {
+	local sock=$1
+	shift
+	serve_start "$SETLASTPID" --serve="$sock" --ns "$NS" --verbose "$@"
+}
+
+# server_stop SIGNAL: send it, wait (bounded) for the server; its status in STOPPED.
+server_stop() {
+	kill "-$1" "$SERVER"
+	STOPPED=0
+	wait_bounded "$SERVER" || STOPPED=$?
+}
+
+# The nest's levels, innermost first, by inode: NEST's pid namespace, then
+# that of each process above it up to the test's own (nest_create's
+# unshares: the init of a level is the child of the level above).
+nest_level_inodes() {
+	local pid=$NEST i
+	for ((i = 0; i < NEST_DEPTH; i++)); do
+		stat -L -c %i "/proc/$pid/ns/pid"
+		pid=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")
+	done
+}
+
+# server_helpers [LEVEL]: the pids (as the test sees them) of the tasks
+# named setlastpid in the nest's levels, or in level LEVEL alone: the
+# server's helpers (CLONE_VM tasks; /proc/PID/comm is setlastpid's).
+server_helpers() {
+	local -A level=()
+	local inode path pid comm i=0
+	while read -r inode; do
+		if [ $# = 0 ] || [ "$i" = "$1" ]; then level[$inode]=1; fi
+		i=$((i + 1))
+	done < <(nest_level_inodes)
+	while read -r path inode; do
+		[ -n "${level[$inode]:-}" ] || continue
+		pid=${path#/proc/}
+		pid=${pid%%/*}
+		{ read -r comm <"/proc/$pid/comm"; } 2>/dev/null || continue
+		if [ "$comm" = setlastpid ]; then echo "$pid"; fi
+	done < <(stat -L -c '%n %i' /proc/[0-9]*/ns/pid 2>/dev/null)
+}
+
+helper_count() {
+	server_helpers | grep -c '' || true
+}
+
+# no_helpers: none of the server's helpers is left in the nest.
+no_helpers() {
+	[ "$(helper_count)" = 0 ]
+}
+
+# vector_of DEPTH BASE: BASE, BASE + 10, ... DEPTH values, comma-separated.
+vector_of() {
+	seq -s, "$2" 10 $(($2 + 10 * ($1 - 1)))
+}
+
+# next_of VECTOR: the pids of the next process, innermost first: VECTOR + 1.
+next_of() {
+	local v out=()
+	for v in ${1//,/ }; do out+=($((v + 1))); done
+	echo "${out[*]}"
+}
+
+# server_waits: the server's main task sleeps on a futex: in a request,
+# waiting for its helpers (between requests it is in ppoll).
+server_waits() {
+	grep -q futex "/proc/$SERVER/wchan" 2>/dev/null
+}
+
+# failure_lines: the lines the server logged for failed requests.
+failure_lines() {
+	grep '^setlastpid: request from ' "$SERVER_LOG" | grep -v -E ': (done|would be done)$' || true
+}
+
+@test "a minimal client of set_ns_last_pid's protocol (C, abstract address) sets level 0" {
+	serve_nest 3
+	serve "$SOCK"
+	# born 0600 and root's: nobody else's by default
+	[ "$(stat -c '%a %U %F' "$SOCK")" = "600 root socket" ]
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 500
+	assert_next "$NEST" 501
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 1200
+	assert_next "$NEST" 1201
+	# a failure is 1: above pid_max, a level untouched
+	remember_levels
+	run_bounded -1 "$MIN_CLIENT" "$SOCK" "$BIG"
+	assert_unchanged
+	# and the server's own name may be abstract too
+	serve "$ABSTRACT"
+	run_bounded -0 "$MIN_CLIENT" "$ABSTRACT" 700
+	assert_next "$NEST" 701
+}
+
+@test "the extended protocol at depth 1, 3 and 32: VECTOR set, a dry run changes nothing" {
+	local depth vector
+	for depth in 1 3 32; do
+		serve_nest "$depth"
+		serve "$SOCK.$depth"
+		[ "$(grep -c '^setlastpid: level [0-9]*: a helper holds pid' "$SERVER_LOG")" = "$depth" ]
+		vector=$(vector_of "$depth" 300)
+		run_bounded -0 --separate-stderr "$SETLASTPID" --connect="$SOCK.$depth" "$vector"
+		[ -z "$output$stderr" ]
+		assert_next "$NEST" "$(next_of "$vector")"
+		vector=$(vector_of "$depth" 900)
+		remember_levels
+		run_bounded -0 "$SETLASTPID" --connect="$SOCK.$depth" --dry-run "$vector"
+		[ "$output" = "would set $vector via the server on $SOCK.$depth" ]
+		assert_unchanged
+		run_bounded -0 "$SETLASTPID" --connect="$SOCK.$depth" --verbose "$vector"
+		[ "$output" = "set $vector via the server on $SOCK.$depth" ]
+		assert_next "$NEST" "$(next_of "$vector")"
+		# fewer values than levels: the innermost ones alone (the probe
+		# above took one pid at every level)
+		local rest
+		rest=$(plus "$(next_of "$vector" | cut -s -d' ' -f2-)" 1)
+		run_bounded -0 "$SETLASTPID" --connect="$SOCK.$depth" 2000
+		assert_next "$NEST" "2001${rest:+ $rest}"
+		grep -q "^setlastpid: request from pid [0-9]* (uid 0, gid 0): $vector: done$" "$SERVER_LOG"
+	done
+}
+
+@test "--connect exits as the command would, with the command's line" {
+	serve_nest 3
+	serve "$SOCK"
+	local vector
+	for vector in "$BIG" "100,$BIG" "1,2,3,4,5"; do
+		run_bounded --separate-stderr "$SETLASTPID" --ns "$NS" "$vector"
+		local want_status=$status want_stderr=$stderr
+		[ "$want_status" != 0 ]
+		remember_levels
+		run_bounded "-$want_status" --separate-stderr "$SETLASTPID" --connect="$SOCK" "$vector"
+		assert_stderr_is "$want_stderr"
+		assert_unchanged
+	done
+	# no server there: 69 (EX_UNAVAILABLE)
+	run_bounded -69 --separate-stderr "$SETLASTPID" --connect="$BATS_TEST_TMPDIR/none" 100
+	assert_one_error_line "cannot reach a server on $BATS_TEST_TMPDIR/none"
+}
+
+@test "every malformed datagram gets a failure reply, logged with the sender's credentials; the server goes on" {
+	serve_nest 2
+	serve "$SOCK"
+	local spec want n=0
+	# DATAGRAM's parts, and the reply: set_ns_last_pid's 1 byte, or ours
+	while IFS='|' read -r spec want; do
+		remember_levels
+		# shellcheck disable=SC2086 # one word per part
+		run_bounded -0 "$DATAGRAM" "$SOCK" $spec
+		# shellcheck disable=SC2053 # want is a pattern
+		[[ $output == $want ]] || { echo "'$spec': got '$output', want '$want'" >&2; false; }
+		assert_unchanged
+		n=$((n + 1))
+		# and the server goes on
+		run_bounded -0 "$MIN_CLIENT" "$SOCK" $((400 + n))
+		assert_next "$NEST" $((401 + n))
+	done <<EOF
+|reply 1 byte: 1
+zero:3|reply 1 byte: 1
+zero:5|reply 1 byte: 1
+zero:65536|reply 1 byte: 1
+u32:$BIG|reply 1 byte: 1
+u32:2147483648|reply 1 byte: 1
+u32:-1|reply 1 byte: 1
+u32:-500|reply 1 byte: 1
+str:SLP2 u32:0 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP0 u32:0 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1 u32:0 u32:0|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1 u32:0 u32:33 zero:132|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1 u32:0 u32:2 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1 u32:0 u32:1 u32:100 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1 u32:0 u32:1 u32:-1|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a negative value
+str:SLP1 u32:0 u32:2 u32:100 u32:-100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a negative value
+str:SLP1 u32:2 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1 u32:0 u32:1 zero:65536|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1 u32:0 u32:1 u32:$BIG|reply * bytes: SLP1 status 65 level 0 errnum 0: value 1 of VECTOR, $BIG, is above pid_max *
+str:SLP1 u32:0 u32:4 u32:1 u32:2 u32:3 u32:4|reply * bytes: SLP1 status 65 level -1 errnum 0: VECTOR has 4 values but $NS is 3 levels deep *
+EOF
+	# one line each, and each says who sent it
+	failure_lines >"$BATS_TEST_TMPDIR/failures"
+	[ "$(grep -c '' "$BATS_TEST_TMPDIR/failures")" = "$n" ] || { cat "$BATS_TEST_TMPDIR/failures" >&2; false; }
+	run_bounded -0 grep -c -E '^setlastpid: request from pid [1-9][0-9]* \(uid 0, gid 0\): ' "$BATS_TEST_TMPDIR/failures"
+	[ "$output" = "$n" ]
+	if job_ended "$SERVER"; then false; fi
+}
+
+@test "Linux 6.14+: a value above the level's own pid_max fails, by either protocol" {
+	pid_max_per_ns || skip "this kernel has one pid_max for all (before Linux 6.14)"
+	serve_nest 2
+	nsenter --target "$NEST" --pid -- sh -c 'echo 1000 >/proc/sys/kernel/pid_max'
+	serve "$SOCK"
+	remember_levels
+	run_bounded -1 "$MIN_CLIENT" "$SOCK" 1500
+	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" 1500,50
+	assert_one_error_line "value 1 of VECTOR, 1500, is above pid_max (1000): give 0 to 1000"
+	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" --dry-run 1500,50
+	assert_stderr_is "setlastpid: value 1 of VECTOR, 1500, is above pid_max (1000): give 0 to 1000"
+	assert_unchanged
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 998
+	assert_next "$NEST" 999
+}
+
+@test "another user is refused by the socket's mode, and admitted with --socket-group" {
+	serve_nest 1
+	# a path nobody may reach: the test's own directory is root's alone
+	PUBLIC_DIR=$(mktemp -d /tmp/setlastpid-server.XXXXXX)
+	chmod 0755 "$PUBLIC_DIR"
+	GROUP=slpsrv$$t$BATS_TEST_NUMBER
+	groupadd -r "$GROUP"
+	local gid nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --) member
+	gid=$(getent group "$GROUP" | cut -d: -f3)
+	member=(setpriv --reuid=65534 --regid=65534 --groups="$gid" --)
+
+	# the default: 0600, root's
+	serve "$PUBLIC_DIR/default"
+	[ "$(stat -c %a "$PUBLIC_DIR/default")" = 600 ]
+	remember_levels
+	run_bounded -2 --separate-stderr "${nobody[@]}" "$MIN_CLIENT" "$PUBLIC_DIR/default" 300
+	[[ $stderr == *"Permission denied"* ]]
+	run_bounded -2 --separate-stderr "${member[@]}" "$MIN_CLIENT" "$PUBLIC_DIR/default" 300
+	run_bounded -77 --separate-stderr "${nobody[@]}" "$SETLASTPID" --connect="$PUBLIC_DIR/default" 300
+	assert_one_error_line "cannot reach a server on $PUBLIC_DIR/default: Permission denied"
+	assert_unchanged
+
+	# --socket-group: its members may write, others still not
+	serve "$PUBLIC_DIR/group" --socket-group="$GROUP"
+	[ "$(stat -c %G "$PUBLIC_DIR/group")" = "$GROUP" ]
+	remember_levels
+	run_bounded -2 "${nobody[@]}" "$MIN_CLIENT" "$PUBLIC_DIR/group" 300
+	assert_unchanged
+	run_bounded -0 "${member[@]}" "$MIN_CLIENT" "$PUBLIC_DIR/group" 300
+	assert_next "$NEST" 301
+	run_bounded -0 "${member[@]}" "$SETLASTPID" --connect="$PUBLIC_DIR/group" 310
+	assert_next "$NEST" 311
+	# a failure from another is logged with that user's credentials
+	run_bounded -65 "${member[@]}" "$SETLASTPID" --connect="$PUBLIC_DIR/group" "$BIG"
+	failure_lines | grep -q "^setlastpid: request from pid [1-9][0-9]* (uid 65534, gid 65534): $BIG: "
+}
+
+@test "--socket-mode and --socket-group: the mode and group asked for, by name or number" {
+	serve_nest 1
+	PUBLIC_DIR=$(mktemp -d /tmp/setlastpid-server.XXXXXX)
+	chmod 0755 "$PUBLIC_DIR"
+	GROUP=slpsrv$$t$BATS_TEST_NUMBER
+	groupadd -r "$GROUP"
+	local gid
+	gid=$(getent group "$GROUP" | cut -d: -f3)
+	serve "$PUBLIC_DIR/g" --socket-mode=0660 --socket-group="$gid"
+	[ "$(stat -c '%a %G' "$PUBLIC_DIR/g")" = "660 $GROUP" ]
+	run_bounded -0 setpriv --reuid=65534 --regid=65534 --groups="$GROUP" -- "$MIN_CLIENT" "$PUBLIC_DIR/g" 300
+	assert_next "$NEST" 301
+	run_bounded -2 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$MIN_CLIENT" "$PUBLIC_DIR/g" 310
+	serve "$PUBLIC_DIR/all" --socket-mode=0666
+	[ "$(stat -c %a "$PUBLIC_DIR/all")" = 666 ]
+	run_bounded -0 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$MIN_CLIENT" "$PUBLIC_DIR/all" 320
+	assert_next "$NEST" 321
+	# no such group: nothing made
+	run_bounded -64 --separate-stderr "$SETLASTPID" --serve="$PUBLIC_DIR/none" --ns "$NS" --socket-group=no-such-group-here
+	assert_one_error_line "invalid --socket-group 'no-such-group-here'"
+	[ ! -e "$PUBLIC_DIR/none" ]
+}
+
+@test "an existing socket file is replaced only if nothing answers on it" {
+	serve_nest 1
+	# not a socket: left alone
+	echo data >"$SOCK"
+	run_bounded -73 --separate-stderr "$SETLASTPID" --serve="$SOCK" --ns "$NS"
+	assert_one_error_line "cannot serve on $SOCK: it exists and is no socket"
+	[ "$(cat "$SOCK")" = data ]
+	rm "$SOCK"
+	# a live server's: left alone, and it goes on answering
+	serve "$SOCK"
+	local first=$SERVER
+	run_bounded -75 --separate-stderr "$SETLASTPID" --serve="$SOCK" --ns "$NS"
+	assert_one_error_line "cannot serve on $SOCK: a server answers on it already"
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 400
+	assert_next "$NEST" 401
+	# a dead one's (SIGKILL leaves the file): replaced
+	kill -KILL "$first"
+	wait_bounded "$first" || true
+	[ -S "$SOCK" ]
+	serve "$SOCK"
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 500
+	assert_next "$NEST" 501
+}
+
+@test "socket activation: systemd-socket-activate --datagram hands the server its socket" {
+	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (systemd)"
+	serve_nest 2
+	# it listens, and execs the server (same pid) at the first datagram
+	serve_start --no-wait systemd-socket-activate --datagram -l "$SOCK" \
+		"$SETLASTPID" --serve="$SOCK" --ns "$NS" --verbose
+	wait_until "$TEST_TIMEOUT" test -S "$SOCK"
+	# the first datagram, queued before the server runs: answered
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 600
+	assert_next "$NEST" 601
+	grep -q '^setlastpid: serving ' "$SERVER_LOG"
+	[ "$(helper_count)" = 2 ]
+	run_bounded -0 "$SETLASTPID" --connect="$SOCK" 700,70
+	assert_next "$NEST" "701 71"
+	# the socket is systemd's: left where it is; the helpers end
+	server_stop TERM
+	[ "$STOPPED" = 0 ]
+	[ -S "$SOCK" ]
+	wait_until 10 no_helpers
+}
+
+@test "socket activation: a failure queued before the server ran is not pinned on another user" {
+	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (systemd)"
+	serve_nest 1
+	serve_start --no-wait systemd-socket-activate --datagram -l "$SOCK" \
+		"$SETLASTPID" --serve="$SOCK" --ns "$NS" --verbose
+	wait_until "$TEST_TIMEOUT" test -S "$SOCK"
+	run_bounded -1 "$MIN_CLIENT" "$SOCK" "$BIG"
+	run_bounded -1 "$MIN_CLIENT" "$SOCK" $((BIG + 1))
+	# root sent both: the first's credentials went unsent (no SO_PASSCRED
+	# yet), so the log may say it does not know them, not name nobody
+	failure_lines >"$BATS_TEST_TMPDIR/failures"
+	[ "$(grep -c '' "$BATS_TEST_TMPDIR/failures")" = 2 ]
+	if grep -q 'uid 65534' "$BATS_TEST_TMPDIR/failures"; then
+		cat "$BATS_TEST_TMPDIR/failures" >&2
+		false
+	fi
+}
+
+@test "LISTEN_FDS with no UNIX datagram socket: exit 64, nothing served" {
+	serve_nest 1
+	# fd 3 a regular file, LISTEN_PID the server's own (exec keeps it)
+	run_bounded -64 --separate-stderr bash -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --serve="$1" --ns "$2" 3<"$0"' \
+		"$SETLASTPID" "$SOCK" "$NS"
+	assert_one_error_line "LISTEN_FDS gave no UNIX datagram socket as fd 3"
+	[ ! -e "$SOCK" ]
+}
+
+@test "SIGTERM and SIGINT: exit 0, no socket, no helper left" {
+	serve_nest 3
+	local sig
+	for sig in TERM INT; do
+		serve "$SOCK"
+		[ "$(helper_count)" = 3 ]
+		run_bounded -0 "$SETLASTPID" --connect="$SOCK" 100,50,7
+		# and one of fewer values than levels, last
+		run_bounded -0 "$MIN_CLIENT" "$SOCK" 200
+		assert_next "$NEST" "201 51 8"
+		server_stop "$sig"
+		[ "$STOPPED" = 0 ] || { echo "SIG$sig: status $STOPPED" >&2; cat "$SERVER_LOG" >&2; false; }
+		[ ! -e "$SOCK" ]
+		grep -q "^setlastpid: stopped by SIG$sig$" "$SERVER_LOG"
+		wait_until 10 no_helpers
+	done
+}
+
+@test "SIGTERM in the middle of a request: it is finished and answered, then the server ends" {
+	serve_nest 2
+	serve "$SOCK"
+	local helper client
+	helper=$(server_helpers 0)
+	[ -n "$helper" ]
+	# a request in hand: level 0's helper held still while it is given
+	kill -STOP "$helper"
+	bounded "$SETLASTPID" --connect="$SOCK" 300,30 >"$BATS_TEST_TMPDIR/client" 2>&1 &
+	client=$!
+	wait_until "$TEST_TIMEOUT" server_waits
+	kill -TERM "$SERVER"
+	sleep 0.2
+	if job_ended "$SERVER"; then echo "the server ended with a request in hand" >&2; false; fi
+	kill -CONT "$helper"
+	wait_bounded "$client" || { cat "$BATS_TEST_TMPDIR/client" >&2; false; }
+	assert_next "$NEST" "301 31"
+	STOPPED=0
+	wait_bounded "$SERVER" || STOPPED=$?
+	[ "$STOPPED" = 0 ]
+	[ ! -e "$SOCK" ]
+	wait_until 10 no_helpers
+}
+
+@test "SIGKILL: the helpers end too" {
+	serve_nest 3
+	serve "$ABSTRACT"
+	[ "$(helper_count)" = 3 ]
+	run_bounded -0 "$MIN_CLIENT" "$ABSTRACT" 100
+	kill -KILL "$SERVER"
+	wait_bounded "$SERVER" || true
+	wait_until 10 no_helpers
+}
+
+@test "a helper killed between requests: the next request is done right or fails clearly" {
+	serve_nest 3
+	serve "$SOCK"
+	local level helper round=0 vector
+	for level in 0 1 2; do
+		helper=$(server_helpers "$level")
+		[ -n "$helper" ]
+		kill -KILL "$helper"
+		wait_until 10 job_ended "$helper"
+		for vector in "$(vector_of 3 $((1000 + 100 * round)))" "$((1050 + 100 * round))"; do
+			remember_levels
+			run_bounded --separate-stderr "$SETLASTPID" --connect="$SOCK" "$vector"
+			if [ "$status" = 0 ]; then
+				# done: and it is true, every level
+				assert_next "$NEST" "$(next_of "$vector")"
+			else
+				assert_one_error_line "level"
+				echo "# helper of level $level killed: '$stderr'" >&3
+			fi
+			round=$((round + 1))
+		done
+	done
+	# replaced, or not: the server still answers, and never falsely
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 4000
+	assert_next "$NEST" 4001
+	echo "# helpers now: $(helper_count) of 3" >&3
+}
+
+@test "a helper killed in the middle of a request: it fails clearly, the next is done" {
+	serve_nest 3
+	serve "$SOCK"
+	local helper client status=0
+	run_bounded -0 "$SETLASTPID" --connect="$SOCK" 100,50,7
+	helper=$(server_helpers 1)
+	[ -n "$helper" ]
+	kill -STOP "$helper"
+	remember_levels
+	bounded "$SETLASTPID" --connect="$SOCK" 300,30,3 >"$BATS_TEST_TMPDIR/client" 2>&1 &
+	client=$!
+	wait_until "$TEST_TIMEOUT" server_waits
+	kill -KILL "$helper"
+	wait_bounded "$client" || status=$?
+	echo "# the request's answer: status $status, '$(cat "$BATS_TEST_TMPDIR/client")'" >&3
+	[ "$status" != 0 ] || { echo "a helper died mid-request, yet 'done'" >&2; false; }
+	[ "$status" != 124 ] && [ "$status" != 137 ] || { echo "no answer: the server hangs" >&2; false; }
+	grep -q "^setlastpid: .*level" "$BATS_TEST_TMPDIR/client"
+	# nothing half-done: every level as it was (the replacement takes a
+	# pid in level 1 and above)
+	run_bounded -0 "$SETLASTPID" --connect="$SOCK" 500,60,9
+	assert_next "$NEST" "501 61 10"
+}
+
+@test "a flood of 10,000 requests from 8 clients, both protocols, is answered completely" {
+	serve_nest 3
+	serve "$SOCK"
+	run_bounded -0 "$FLOOD" -c 8 -n 1250 -p mix -d 3 "$SOCK"
+	echo "# $output" >&3
+	[[ $output == "clients=8 requests=10000 done=10000 failed=0 lost=0 bad=0 "* ]]
+	# every one logged as done, none as failed
+	[ "$(grep -c ': done$' "$SERVER_LOG")" = 10000 ]
+	[ -z "$(failure_lines)" ]
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 5000
+	assert_next "$NEST" 5001
+}
+
+@test "memory flat: VmRSS under 4 MiB after 100,000 requests, not growing from 50,000" {
+	serve_nest 2
+	# not --verbose: as a server runs for long
+	serve_start --no-wait "$SETLASTPID" --serve="$SOCK" --ns "$NS"
+	wait_until "$TEST_TIMEOUT" test -S "$SOCK"
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 100
+	local -a rss fds
+	local half
+	for half in 1 2; do
+		run_bounded -0 "$FLOOD" -c 4 -n 12500 -p mix -d 2 "$SOCK"
+		[[ $output == *" done=50000 "* ]]
+		rss[half]=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER/status")
+		fds[half]=$(find "/proc/$SERVER/fd" -mindepth 1 | grep -c '')
+	done
+	echo "# VmRSS after 50,000: ${rss[1]} kB, after 100,000: ${rss[2]} kB; fds ${fds[1]}, ${fds[2]}" >&3
+	[ "${rss[2]}" -lt 4096 ]
+	[ "${rss[2]}" -le "${rss[1]}" ]
+	[ "${fds[2]}" = "${fds[1]}" ]
+	[ ! -s "$SERVER_LOG" ]
+}
+
+@test "clients gone before their replies do no harm" {
+	serve_nest 2
+	serve "$SOCK"
+	run_bounded -0 "$FLOOD" -g -c 4 -n 500 -p mix -d 2 "$SOCK"
+	run_bounded -0 "$MIN_CLIENT" "$SOCK" 6000
+	assert_next "$NEST" 6001
+	[ "$(grep -c ': done$' "$SERVER_LOG")" = 2001 ]
+	[ -z "$(failure_lines)" ]
+}
+
+@test "--connect VALUE -- COMMAND, in level 0: COMMAND at VALUE + 1, its status handed on" {
+	serve_nest 2
+	serve "$SOCK"
+	run_bounded -0 nsenter --target "$NEST" --pid -- "$SETLASTPID" --connect="$SOCK" 700 -- "${OWN_PIDS[@]}"
+	[[ $output == "701 "* ]]
+	run_bounded -3 nsenter --target "$NEST" --pid -- "$SETLASTPID" --connect="$SOCK" 800 -- sh -c 'exit 3'
+	run_bounded -127 --separate-stderr nsenter --target "$NEST" --pid -- \
+		"$SETLASTPID" --connect="$SOCK" 900 -- /nonexistent/command
+	assert_stderr_is "setlastpid: cannot run /nonexistent/command: No such file or directory"
+}
+
+@test "--connect VECTOR -- COMMAND in level 0 of a deeper nest: COMMAND at VECTOR + 1" {
+	serve_nest 2
+	serve "$SOCK"
+	# the server sets both levels; COMMAND is created in level 0, whence
+	# the client sees one level of the two it asked for
+	run_bounded --separate-stderr nsenter --target "$NEST" --pid -- \
+		"$SETLASTPID" --connect="$SOCK" 700,70 -- awk '/^NSpid:/ { print $NF }' /proc/self/status
+	[ "$status" = 0 ] || { echo "status $status: $stderr" >&2; false; }
+	[ "$output" = 701 ]
+	assert_next "$NEST" "702 72"
+}
+
+@test "--connect VECTOR -- COMMAND in a noisy level 0: COMMAND only with its pid, else 75 or 65" {
+	serve_nest 1
+	serve "$SOCK"
+	nsenter --target "$NEST" --pid -- sh -c 'while :; do /bin/true; done' </dev/null >/dev/null 2>&1 &
+	NEST_KILL+=("$!")
+	local round value out status exact=0 refused=0 in_use=0
+	for round in $(seq 25); do
+		value=$((2000 + 4 * round))
+		status=0
+		out=$(bounded nsenter --target "$NEST" --pid -- "$SETLASTPID" --connect="$SOCK" "$value" -- \
+			"${OWN_PIDS[@]}" 2>"$BATS_TEST_TMPDIR/stderr") || status=$?
+		if [ "$status" = 0 ] && [[ $out == "$((value + 1)) "* ]]; then
+			exact=$((exact + 1))
+		elif [ "$status" = 75 ] && [ -z "$out" ]; then
+			refused=$((refused + 1))
+		elif [ "$status" = 65 ] && [ -z "$out" ] && grep -q ' is in use in level 0 ' "$BATS_TEST_TMPDIR/stderr"; then
+			# the noise holds VALUE + 1: COMMAND could not have it
+			in_use=$((in_use + 1))
+		else
+			echo "round $round: status $status, output '$out', stderr '$(cat "$BATS_TEST_TMPDIR/stderr")'" >&2
+			false
+		fi
+	done
+	echo "# noisy level 0, --connect: $exact exact, $refused refused (75), $in_use in use (65)" >&3
+}
