@@ -269,7 +269,7 @@ void crew_give(struct crew *crew, enum job_what what)
 
 		if (crew_is_callers(crew, i) || !job->helper)
 			continue;
-		job->what = job->wanted ? what : DO_NOTHING;
+		job->what = job->wanted || what == DO_EXIT ? what : DO_NOTHING;
 		job->state = JOB_RUNNING;
 	}
 	__atomic_add_fetch(&crew->gen, 1, __ATOMIC_RELEASE);
