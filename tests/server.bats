@@ -504,10 +504,12 @@ EOF
 	[ "$status" != 0 ] || { echo "a helper died mid-request, yet 'done'" >&2; false; }
 	[ "$status" != 124 ] && [ "$status" != 137 ] || { echo "no answer: the server hangs" >&2; false; }
 	grep -q "^setlastpid: .*level" "$BATS_TEST_TMPDIR/client"
-	# nothing half-done: every level as it was (the replacement takes a
-	# pid in level 1 and above)
-	run_bounded -0 "$SETLASTPID" --connect="$SOCK" 500,60,9
-	assert_next "$NEST" "501 61 10"
+	# nothing half-done: every level as it was
+	assert_unchanged
+	# and the next is done (a replacement, if any, takes a pid in level 1
+	# and above first, and holds it: values clear of it)
+	run_bounded -0 "$SETLASTPID" --connect="$SOCK" 500,60,20
+	assert_next "$NEST" "501 61 21"
 }
 
 @test "a flood of 10,000 requests from 8 clients, both protocols, is answered completely" {
