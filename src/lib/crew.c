@@ -267,7 +267,8 @@ void crew_give(struct crew *crew, enum job_what what)
 	for (i = 0; i < crew->nr; i++) {
 		struct job *job = &crew->jobs[i];
 
-		if (crew_is_callers(crew, i) || !job->helper)
+		if (crew_is_callers(crew, i) || !job->helper ||
+		    __atomic_load_n(&job->state, __ATOMIC_ACQUIRE) == JOB_GONE)
 			continue;
 		job->what = job->wanted || what == DO_EXIT ? what : DO_NOTHING;
 		job->state = JOB_RUNNING;
