@@ -296,9 +296,10 @@ EOF
 	assert_one_error_line "cannot reach a server on $PUBLIC_DIR/default: Permission denied"
 	assert_unchanged
 
-	# --socket-group: its members may write, others still not
-	serve "$PUBLIC_DIR/group" --socket-group="$GROUP"
-	[ "$(stat -c %G "$PUBLIC_DIR/group")" = "$GROUP" ]
+	# --socket-group (with --socket-mode=0660, as setlastpid(8) says):
+	# its members may write, others still not
+	serve "$PUBLIC_DIR/group" --socket-group="$GROUP" --socket-mode=0660
+	[ "$(stat -c '%a %G' "$PUBLIC_DIR/group")" = "660 $GROUP" ]
 	remember_levels
 	run_bounded -2 "${nobody[@]}" "$MIN_CLIENT" "$PUBLIC_DIR/group" 300
 	assert_unchanged
@@ -338,7 +339,7 @@ EOF
 	serve_nest 1
 	# not a socket: left alone
 	echo data >"$SOCK"
-	run_bounded -73 --separate-stderr "$SETLASTPID" --serve="$SOCK" --ns "$NS"
+	run_bounded -64 --separate-stderr "$SETLASTPID" --serve="$SOCK" --ns "$NS"
 	assert_one_error_line "cannot serve on $SOCK: it exists and is no socket"
 	[ "$(cat "$SOCK")" = data ]
 	rm "$SOCK"
@@ -579,6 +580,18 @@ EOF
 	assert_next "$NEST" "702 72"
 }
 
+@test "--connect VALUE -- COMMAND where VALUE + 1 is the client's own pid: 65, and not 'nothing was set'" {
+	serve_nest 1
+	serve "$SOCK"
+	# sh's pid is the client's (exec): VALUE + 1 is taken by the client
+	run_bounded -65 --separate-stderr nsenter --target "$NEST" --pid -- \
+		sh -c 'exec "$0" --connect="$1" $(($$ - 1)) -- true' "$SETLASTPID" "$SOCK"
+	assert_one_error_line "is setlastpid's own"
+	# the server did set it: the client may not say otherwise
+	grep -q ': done$' <(tail -n 1 "$SERVER_LOG")
+	[[ $stderr != *"nothing was set"* ]] || { echo "the server set the counter, yet: $stderr" >&2; false; }
+}
+
 @test "--connect VECTOR -- COMMAND in a noisy level 0: COMMAND only with its pid, else 75 or 65" {
 	serve_nest 1
 	serve "$SOCK"
@@ -594,8 +607,10 @@ EOF
 			exact=$((exact + 1))
 		elif [ "$status" = 75 ] && [ -z "$out" ]; then
 			refused=$((refused + 1))
-		elif [ "$status" = 65 ] && [ -z "$out" ] && grep -q ' is in use in level 0 ' "$BATS_TEST_TMPDIR/stderr"; then
-			# the noise holds VALUE + 1: COMMAND could not have it
+		elif [ "$status" = 65 ] && [ -z "$out" ] &&
+			grep -q -E " is in use in level 0 | is setlastpid's own" "$BATS_TEST_TMPDIR/stderr"; then
+			# the noise, or the client itself, holds VALUE + 1: COMMAND
+			# could not have it
 			in_use=$((in_use + 1))
 		else
 			echo "round $round: status $status, output '$out', stderr '$(cat "$BATS_TEST_TMPDIR/stderr")'" >&2
