@@ -16,6 +16,8 @@
 #   BENCH_SPIN       "no" to leave out the spin method's run
 #   BENCH_SPIN_PIDS  pids each spin run moves the counter by (default 100000)
 #   BENCH_SPIN_RUNS  runs of each spinner (default 7)
+#   BENCH_SERVER     "no" to leave out the server's section (--serve)
+#   BENCH_SERVER_ROUNDS  rounds of it (default 7)
 set -euo pipefail
 
 setlastpid=${SETLASTPID:-setlastpid}
@@ -28,8 +30,10 @@ depths=(1 8 32)
 
 work=$(mktemp -d)
 nests=()
+servers=()
 cleanup() {
 	local pid
+	for pid in "${servers[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 	for pid in "${nests[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$work"
@@ -145,6 +149,142 @@ awk -F'\t' '!/^#/ && $1 !~ /nsenter|bare C|sh -c/ && $6 > rss { rss = $6 }
 	END { printf "- peak RSS of setlastpid, any case: %d KiB (goal < 2048 KiB): %s\n", rss, rss < 2048 ? "met" : "NOT met" }' \
 	"$work/results"
 echo "- (peak RSS as wait4() tells it: the larger of the process's own and the driver's, $(awk -F'\t' '/^#driver-rss/ { print $2 }' "$work/results") KiB)"
+
+# The server (setlastpid --serve) against a set_ns_last_pid-style one
+# (server-baseline.c: recvfrom, lseek + write of its own ns_last_pid,
+# sendto), driven by the same load generator (tests/server/flood.c),
+# round-robin, each round one run of each: requests per second at depth 1,
+# from 1 client and from 4; a depth-32 request (SLP1, timed per request by
+# one client) against a depth-32 command run (sidebyside); the servers'
+# memory at the end, after 100,000 requests and more at depth 1.
+server_section() {
+	local rounds=${BENCH_SERVER_ROUNDS:-7} round name line req32 us i
+	${CC:-cc} -O2 -o "$work/server-baseline" "$here/server-baseline.c"
+	${CC:-cc} -O2 -pthread -o "$work/flood" "$here/../server/flood.c"
+	declare -A pid_of served
+	# start NAME [@pidns=PATH] COMMAND...: a server on $work/NAME.sock,
+	# born in PATH's pid namespace if given; its pid (as we see it) in pid_of
+	start() {
+		local name=$1 launcher pid=
+		shift
+		if [[ $1 == @pidns=* ]]; then
+			nsenter --target "${1#@pidns=}" --pid -- "${@:2}" </dev/null >/dev/null 2>"$work/$name.log" &
+			launcher=$!
+			servers+=("$launcher")
+			for ((i = 0; i < 200; i++)); do
+				pid=$(pgrep -P "$launcher" || true)
+				[ -z "$pid" ] || break
+				sleep 0.05
+			done
+		else
+			"$@" </dev/null >/dev/null 2>"$work/$name.log" &
+			pid=$!
+		fi
+		[ -n "$pid" ] || { echo "bench.sh: the $name server did not start" >&2; exit 1; }
+		servers+=("$pid")
+		pid_of[$name]=$pid
+		served[$name]=0
+		for ((i = 0; i < 600; i++)); do
+			[ -S "$work/$name.sock" ] && break
+			sleep 0.05
+		done
+		[ -S "$work/$name.sock" ] || { echo "bench.sh: the $name server has no socket:" >&2; cat "$work/$name.log" >&2; exit 1; }
+	}
+	start baseline "@pidns=${nest_of[1]}" "$work/server-baseline" "$work/baseline.sock"
+	start own "@pidns=${nest_of[1]}" "$setlastpid" --serve="$work/own.sock"
+	start ns1 "$setlastpid" --serve="$work/ns1.sock" --ns "/proc/${nest_of[1]}/ns/pid"
+	start ns32 "$setlastpid" --serve="$work/ns32.sock" --ns "/proc/${nest_of[32]}/ns/pid"
+	# flood NAME ARGS...: one run; "rate median_us" appended to $work/server-NAME-ARGS
+	flood() {
+		local name=$1 out
+		shift
+		out=$("$work/flood" "$@" "$work/$name.sock") ||
+			{ echo "bench.sh: flood $* on $name: $out" >&2; exit 1; }
+		served[$name]=$((served[$name] + $(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$out")))
+		sed 's/.* rate=\([0-9]*\) median_us=\([0-9.]*\).*/\1 \2/' <<<"$out" >>"$work/server-$name-$*"
+	}
+	local vector32
+	vector32=$(seq -s, 100 10 410)
+	for ((round = 0; round < rounds; round++)); do
+		for name in baseline own ns1; do
+			flood "$name" -c 1 -n 5000 -p raw
+			flood "$name" -c 4 -n 2500 -p raw
+		done
+		flood ns32 -c 1 -n 500 -p slp1 -d 32
+		"$work/sidebyside" -r 10 -w 1 -n cmd32 "$setlastpid" --ns "/proc/${nest_of[32]}/ns/pid" "$vector32" |
+			awk -F'\t' '$1 == "cmd32" { print $2 }' >>"$work/server-cmd32"
+	done
+	# median FILE COLUMN
+	median() {
+		sort -n -k"$2,$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'
+	}
+	# spread FILE COLUMN: min - max
+	spread() {
+		sort -n -k"$2,$2" "$1" | awk -v c="$2" 'NR == 1 { lo = $c } { hi = $c } END { print lo " - " hi }'
+	}
+	local -A label=(
+		[baseline]="set_ns_last_pid-style baseline, in the nest"
+		[own]="setlastpid --serve, in the nest (its own level)"
+		[ns1]="setlastpid --serve --ns, depth 1 (one helper)"
+	)
+	echo
+	echo "Servers at depth 1, $rounds rounds round-robin, each run 5,000 requests from 1 client or 2,500 from each of 4 (4-byte protocol, $(nproc) CPUs):"
+	echo
+	echo "| server | clients | requests/s (median) | min - max | round trip (median of medians) |"
+	echo "|---|---|---|---|---|"
+	for name in baseline own ns1; do
+		for line in "1 -c 1 -n 5000 -p raw" "4 -c 4 -n 2500 -p raw"; do
+			echo "| ${label[$name]} | ${line%% *} | $(median "$work/server-$name-${line#* }" 1) | $(spread "$work/server-$name-${line#* }" 1) | $(median "$work/server-$name-${line#* }" 2) us |"
+		done
+	done
+	echo
+	req32=$(median "$work/server-ns32--c 1 -n 500 -p slp1 -d 32" 2)
+	us=$(median "$work/server-cmd32" 1)
+	echo "Depth 32, the same rounds: a request (SLP1, 1 client, 500 per round, the median round trip of each round) and a command run (sidebyside, 10 per round):"
+	echo
+	echo "| what | median | min - max of the rounds |"
+	echo "|---|---|---|"
+	echo "| setlastpid --connect-style request to --serve --ns, depth 32 | $req32 us | $(spread "$work/server-ns32--c 1 -n 500 -p slp1 -d 32" 2) us |"
+	echo "| setlastpid --ns NEST32 VECTOR, a command run | $us us | $(spread "$work/server-cmd32" 1) us |"
+	echo
+	echo "Ratios, from the same run:"
+	# ratio WHAT A B OP LIMIT
+	ratio() {
+		awk -v what="$1" -v a="$2" -v b="$3" -v op="$4" -v limit="$5" 'BEGIN {
+			r = a / b
+			met = op == "<=" ? r <= limit : r >= limit
+			printf "- %s: %.3fx (goal %s %sx): %s\n", what, r, op, limit, met ? "met" : "NOT met"
+		}'
+	}
+	for line in "1 -c 1 -n 5000 -p raw" "4 -c 4 -n 2500 -p raw"; do
+		ratio "--serve in the nest / baseline, requests/s, ${line%% *} client(s)" \
+			"$(median "$work/server-own-${line#* }" 1)" "$(median "$work/server-baseline-${line#* }" 1)" ">=" 1
+		ratio "--serve --ns depth 1 / baseline, requests/s, ${line%% *} client(s)" \
+			"$(median "$work/server-ns1-${line#* }" 1)" "$(median "$work/server-baseline-${line#* }" 1)" ">=" 1
+	done
+	ratio "a depth-32 request / a depth-32 command run" "$req32" "$us" "<=" 0.05
+	for name in own ns1 ns32; do
+		awk -v name="$name" -v n="${served[$name]}" '/^VmRSS:/ { rss = $2 } /^VmHWM:/ { hwm = $2 }
+			END { printf "- VmRSS of the %s server after %d requests: %d KiB, peak %d KiB (goal < 4096 KiB): %s\n",
+				name, n, rss, hwm, (rss < 4096 && hwm < 4096) ? "met" : "NOT met" }' "/proc/${pid_of[$name]}/status"
+	done
+	awk -v n="${served[baseline]}" '/^VmRSS:/ { printf "- (the baseline after %d requests: %d KiB)\n", n, $2 }' \
+		"/proc/${pid_of[baseline]}/status"
+	# SIGTERM: each ends, its helpers with it (ours are our children)
+	local status ended=()
+	for name in baseline own ns1 ns32; do kill -TERM "${pid_of[$name]}" 2>/dev/null || true; done
+	for name in ns1 ns32; do
+		for ((i = 0; i < 200; i++)); do
+			[[ $(awk '{ print $3 }' "/proc/${pid_of[$name]}/stat" 2>/dev/null) == [SR]* ]] || break
+			sleep 0.05
+		done
+		status=0
+		if ((i < 200)); then wait "${pid_of[$name]}" || status=$?; else status="still running after 10 s"; fi
+		ended+=("$name: $status")
+	done
+	echo "- SIGTERM: the --ns servers exited (${ended[*]}; goal 0)"
+}
+[ "${BENCH_SERVER:-yes}" != yes ] || server_section
 
 [ "${BENCH_SPIN:-yes}" = yes ] || exit 0
 
