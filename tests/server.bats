@@ -425,6 +425,29 @@ EOF
 	done
 }
 
+@test "SIGTERM while it starts (depth 32, its helpers being made): exit 0, no socket, no helper" {
+	serve_nest 32
+	serve_start --no-wait "$SETLASTPID" --serve="$SOCK" --ns "$NS"
+	local deadline=$((SECONDS + TEST_TIMEOUT))
+	# the moment its socket exists: it makes its helpers next
+	until [ -S "$SOCK" ] || ((SECONDS > deadline)); do :; done
+	server_stop TERM
+	[ "$STOPPED" = 0 ] || { echo "status $STOPPED, socket left: $(ls "$SOCK" 2>&1)" >&2; false; }
+	[ ! -e "$SOCK" ]
+	wait_until 10 no_helpers
+}
+
+@test "the nest gone under the server: requests fail clearly, never 'done'" {
+	serve_nest 2
+	serve "$SOCK"
+	run_bounded -0 "$SETLASTPID" --connect="$SOCK" 100,50
+	nest_destroy_all
+	run_bounded -71 --separate-stderr "$SETLASTPID" --connect="$SOCK" 200,60
+	assert_one_error_line "level 0"
+	run_bounded -1 "$MIN_CLIENT" "$SOCK" 300
+	[ "$(failure_lines | grep -c '')" = 2 ]
+}
+
 @test "SIGTERM in the middle of a request: it is finished and answered, then the server ends" {
 	serve_nest 2
 	serve "$SOCK"
