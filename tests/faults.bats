@@ -1026,8 +1026,8 @@ signal_trials() {
 	in_initial_pidns || depth=4
 	nest_make "$depth"
 	span=$(run_time_us --method=sysctl)
-	for ((i = 0; i < 20; i++)); do
-		delay=$((span * i / 20))
+	for ((i = 0; i < 40; i++)); do
+		delay=$((span * i / 40))
 		remember_levels
 		# signal-at is the subreaper: what setlastpid leaves comes to it, not to init
 		run "${RUN_TIMEOUT[@]}" "$SIGNAL_AT" -g -r "$report" KILL "$delay" \
