@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio_ext.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,28 @@ int complain_about(const struct slp_error *err)
 
 /* Once the work is done, a lost report is said, and the status stays. */
 static bool work_done;
+/* why a flush before exit failed, for the message at exit */
+static int flush_errno;
 
 void stdout_reports_done_work(void)
 {
 	work_done = true;
+}
+
+void report_done_work(void)
+{
+	/*
+	 * A reader gone is a lost report, not a reason to die of SIGPIPE
+	 * with every level set. COMMAND, created by now, is not touched:
+	 * its signal dispositions were copied when it was.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void flush_stdout(void)
+{
+	if (fflush(stdout) != 0 && !flush_errno)
+		flush_errno = errno;
 }
 
 /*
@@ -49,6 +68,9 @@ static void close_stdout(void)
 {
 	bool pending = __fpending(stdout) != 0, failed = ferror(stdout) != 0;
 	int errnum = fclose(stdout) == 0 ? 0 : errno;
+
+	if (failed && !errnum)
+		errnum = flush_errno;
 
 	if (!failed && (errnum == 0 || (errnum == EBADF && !pending)))
 		return;

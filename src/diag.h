@@ -30,4 +30,10 @@ void close_stdout_at_exit(void);
  */
 void stdout_reports_done_work(void);
 
+/* About to report work done (stdout_reports_done_work()): no death by SIGPIPE. */
+void report_done_work(void);
+
+/* fflush(stdout), a failure's errno kept for the message at exit. */
+void flush_stdout(void);
+
 #endif

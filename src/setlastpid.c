@@ -104,8 +104,11 @@ static int set_counters(const struct control *ctl, struct slp_target *target)
 		return fail(&err);
 	if (!ctl->dry_run)
 		stdout_reports_done_work();
-	if (reporting)
+	if (reporting) {
+		if (!ctl->dry_run)
+			report_done_work();
 		report_levels(ctl, &report);
+	}
 	return EXIT_DONE;
 }
 
@@ -133,8 +136,9 @@ static int run_command(const struct control *ctl, struct slp_target *target)
 	/* Only now is it true: COMMAND has those pids. Its status is ours, whatever the report's. */
 	stdout_reports_done_work();
 	if (ctl->verbose) {
+		report_done_work();
 		report_levels(ctl, &report);
-		fflush(stdout);
+		flush_stdout();
 	}
 	status = wait_command(pid);
 	if (status < 0)

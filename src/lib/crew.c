@@ -137,7 +137,7 @@ static int run_helper(void *arg)
 	int seen = __atomic_load_n(job->gen, __ATOMIC_ACQUIRE);
 
 	/* a helper never outlives the caller, nor starts after it is gone */
-	if (!helper_die_with_creator())
+	if (!helper_die_with_creator(*job->creator))
 		return 1;
 	job->own_pid = (pid_t)raw_syscall4(SYS_getpid, 0, 0, 0, 0);
 	for (;;) {
@@ -207,13 +207,18 @@ int crew_open(struct crew *crew, struct slp_target *target, unsigned int nr, int
 	      bool stay, struct slp_error *err)
 {
 	*crew = (struct crew){ .target = target, .nr = nr, .sysctl_fd = sysctl_fd,
-			       .stay = stay && HELPERS_MAY_OVERLAP };
+			       .stay = stay && HELPERS_MAY_OVERLAP, .creator = -1 };
 	crew->stacks = aligned_alloc(64, (size_t)nr * HELPER_STACK);
 	if (!crew->stacks)
 		return fail_sys(err, ENOMEM, "allocate memory for", "the helpers");
+#ifdef SYS_pidfd_open
+	/* before Linux 5.3, or no descriptor to spare: getppid() alone, which can miss it */
+	crew->creator = fd_off_stdio((int)syscall(SYS_pidfd_open, getpid(), 0));
+#endif
 	for (unsigned int i = 0; i < nr; i++)
 		crew->jobs[i] = (struct job){ .wanted = true, .sysctl_fd = sysctl_fd,
-					      .gen = &crew->gen, .once = !crew->stay };
+					      .gen = &crew->gen, .creator = &crew->creator,
+					      .once = !crew->stay };
 	return 0;
 }
 
@@ -222,6 +227,9 @@ void crew_close(struct crew *crew)
 	crew_stop(crew);
 	free(crew->stacks);
 	crew->stacks = NULL;
+	if (crew->creator >= 0)
+		close(crew->creator);
+	crew->creator = -1;
 }
 
 void crew_set_value(struct crew *crew, unsigned int i, pid_t value)
@@ -287,13 +295,17 @@ void crew_give(struct crew *crew, enum job_what what)
 			wait_done(&crew->jobs[i]);
 }
 
+bool crew_alive(const struct crew *crew)
+{
+	for (unsigned int i = 0; i < crew->nr; i++)
+		if (crew->jobs[i].helper)
+			return true;
+	return false;
+}
+
 void crew_stop(struct crew *crew)
 {
-	bool any = false;
-
-	for (unsigned int i = 0; i < crew->nr; i++)
-		any |= crew->jobs[i].helper != 0;
-	if (any)
+	if (crew_alive(crew))
 		crew_give(crew, DO_EXIT);
 	for (unsigned int i = 0; i < crew->nr; i++)
 		reap_helper(&crew->jobs[i]);

@@ -18,6 +18,7 @@
 #define crew_start(...) slp__crew_start(__VA_ARGS__)
 #define crew_give(...) slp__crew_give(__VA_ARGS__)
 #define crew_stop(...) slp__crew_stop(__VA_ARGS__)
+#define crew_alive(...) slp__crew_alive(__VA_ARGS__)
 #define crew_mend(...) slp__crew_mend(__VA_ARGS__)
 #define crew_first_failure(...) slp__crew_first_failure(__VA_ARGS__)
 #define job_needs_undo(...) slp__job_needs_undo(__VA_ARGS__)
@@ -61,6 +62,7 @@ struct job {
 	bool once;		/* one job, then gone (helpers one at a time: see rawsys.h) */
 	int sysctl_fd;
 	const int *gen;		/* the crew's job counter, which it waits on */
+	const int *creator;	/* the crew's pidfd of the caller */
 };
 
 enum { JOB_GONE = 0, JOB_RUNNING = 1, JOB_DONE = 2 };
@@ -72,6 +74,7 @@ struct crew {
 	char *stacks;		/* one helper stack per level */
 	bool stay;		/* helpers stay for more jobs */
 	int gen;		/* bumped for each job the caller gives: the helpers' futex */
+	int creator;		/* a pidfd of the caller's process, for helpers to see it gone; or -1 */
 	struct job jobs[SLP_VECTOR_MAX];
 };
 
@@ -95,6 +98,9 @@ void crew_give(struct crew *crew, enum job_what what);
 
 /* Every helper gone (DO_EXIT) and reaped. */
 void crew_stop(struct crew *crew);
+
+/* Is any helper there (made, not reaped yet)? */
+bool crew_alive(const struct crew *crew);
 
 /* Recreate the helpers found gone, for a crew that stays: 0, or -1 (see their jobs). */
 int crew_mend(struct crew *crew);

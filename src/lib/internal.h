@@ -180,6 +180,8 @@ struct method {
 	int (*write)(struct plan *plan, struct slp_error *err);
 	/* After a later failure: put every level back; 0 if all are. */
 	int (*undo)(struct plan *plan);
+	/* COMMAND is created: let go of what an undo would have needed (or NULL). */
+	void (*committed)(struct plan *plan);
 	void (*release)(struct plan *plan);
 };
 
@@ -190,7 +192,7 @@ extern const struct method method_preset;
 
 
 /* method-ioctl.c: does the kernel know NS_SET_LAST_PID_VEC? Asks, changing nothing. */
-bool kernel_has_ioctl(int fd);
+int kernel_has_ioctl(int fd);
 
 /* method-sysctl.c: the caller's own level alone, one write: 0, or -1 with errno. */
 int write_own_last_pid(pid_t pid);

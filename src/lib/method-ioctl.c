@@ -18,12 +18,17 @@
 _Static_assert(offsetof(struct slp_vector, pid) == 4 && sizeof(pid_t) == 4,
 	       "struct slp_vector must match struct ns_ioc_pid_vec");
 
-bool kernel_has_ioctl(int fd)
+int kernel_has_ioctl(int fd)
 {
 	/* nr = 0 is refused (EINVAL) before anything else by a kernel that has it. */
 	struct slp_vector empty = { .nr = 0 };
 
-	return ioctl(fd, NS_SET_LAST_PID_VEC, &empty) < 0 && errno != ENOTTY;
+	if (ioctl(fd, NS_SET_LAST_PID_VEC, &empty) == 0 || errno == EINVAL)
+		return 1;
+	/* unknown to the kernel, or a seccomp filter's no to every unknown ioctl */
+	if (errno == ENOTTY || errno == EPERM || errno == EACCES || errno == ENOSYS)
+		return 0;
+	return -1;
 }
 
 /*

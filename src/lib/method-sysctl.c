@@ -32,6 +32,7 @@
 struct sysctl_state {
 	int fd;			/* ns_last_pid, read and write */
 	struct crew crew;	/* a helper per level, with their stacks */
+	bool in_the_way;	/* a helper holds a pid COMMAND needs */
 };
 
 /*
@@ -85,10 +86,28 @@ out:
 	return ret;
 }
 
-/* After a later failure (COMMAND could not be created): put every level back. */
+/*
+ * After a later failure (COMMAND could not be created): put every level
+ * back, by the helpers that wrote them where they are still there (kept
+ * for this), else by new ones.
+ */
 static int undo(struct plan *plan)
 {
-	return undo_by_new_helpers(plan);
+	struct crew *crew = &plan->sysctl->crew;
+	bool all = false;
+
+	if (crew_alive(crew)) {
+		crew_give(crew, DO_UNDO);
+		all = crew_all_undone(crew);
+		crew_stop(crew);
+	}
+	return all ? 0 : undo_by_new_helpers(plan);
+}
+
+/* COMMAND exists, with its pids: the helpers, kept for an undo, go. */
+static void committed(struct plan *plan)
+{
+	crew_stop(&plan->sysctl->crew);
 }
 
 /*
@@ -105,6 +124,7 @@ static pid_t helper_pid_at(const struct job *job, unsigned int k, unsigned int l
 
 	if (k == level)
 		return job->own_pid;
+	errno = ENOSYS;
 #ifdef SYS_pidfd_open
 	pidfd = (int)syscall(SYS_pidfd_open, job->helper, 0);
 #endif
@@ -112,13 +132,15 @@ static pid_t helper_pid_at(const struct job *job, unsigned int k, unsigned int l
 		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
 		n = nspid_read(AT_FDCWD, path, nspid, SLP_VECTOR_MAX + 3);
 		close(pidfd);
-	} else {
+	} else if (errno == ENOSYS) {
 		/* before Linux 5.3: right where /proc is our own namespace's */
 		snprintf(path, sizeof(path), "/proc/%d/status", (int)job->helper);
 		n = nspid_read(AT_FDCWD, path, nspid, SLP_VECTOR_MAX + 3);
 	}
 	/* nspid[n - 1] is its pid in level k, each one before it a level further out */
 	at = n - 1 - (int)(level - k);
+	if (n > 0 && at < 0)
+		errno = ESRCH;
 	return n > 0 && at >= 0 ? nspid[at] : -1;
 }
 
@@ -139,13 +161,25 @@ static int check_pids_free(struct plan *plan, struct slp_error *err)
 		if (!jobs[level].pid_in_use)
 			continue;
 		for (unsigned int k = 0; k <= level && !ours; k++) {
+			pid_t at;
+
 			if (!jobs[k].helper && !(k == level && jobs[k].own_pid))
 				continue;
-			ours = target_is_callers(plan->target, level) ? jobs[k].helper == want
-								       : helper_pid_at(&jobs[k], k, level) == want;
+			at = target_is_callers(plan->target, level) ? jobs[k].helper
+								   : helper_pid_at(&jobs[k], k, level);
+			/* not knowing is no reason to blame another process */
+			if (at < 0) {
+				fail_sys(err, errno, "tell whose is the pid COMMAND needs in",
+					 plan->target->name);
+				return fail_at(err, plan->target, level);
+			}
+			ours = at == want;
 		}
-		if (ours)
+		/* one of ours: gone before COMMAND is created, which it must not outlive */
+		if (ours) {
+			plan->sysctl->in_the_way = true;
 			continue;
+		}
 		fail_code(err, SLP_E_PID_IN_USE, EEXIST, NULL, NULL);
 		err->value = want;
 		return fail_at(err, plan->target, level);
@@ -226,11 +260,33 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
-	crew_start(crew, what);
+	plan->sysctl->in_the_way = false;
+	if (plan->spawn && !dry_run) {
+		/* every check before the first write: a pid COMMAND needs too */
+		for (uint32_t i = 0; i < vec->nr; i++)
+			crew->jobs[i].check_pid_max = false;
+		crew_start(crew, DO_CHECK);
+		ret = judge(plan, crew_first_failure(crew, DO_CHECK), err);
+		if (ret < 0) {
+			crew_stop(crew);
+			pthread_sigmask(SIG_SETMASK, &mask, NULL);
+			return ret;
+		}
+		for (uint32_t i = 0; i < vec->nr; i++)
+			crew->jobs[i].check_pid_max = per_level && !target_is_callers(plan->target, i);
+		crew_give(crew, DO_WRITE);
+	} else {
+		crew_start(crew, what);
+	}
 	ret = judge(plan, crew_first_failure(crew, what), err);
 	if (ret < 0 && !dry_run)
 		crew_give(crew, DO_UNDO);
-	crew_stop(crew);
+	/*
+	 * With COMMAND to create, the helpers stay for an undo should that
+	 * fail (no process may be had then), unless one holds a pid it needs.
+	 */
+	if (ret < 0 || dry_run || !plan->spawn || plan->sysctl->in_the_way)
+		crew_stop(crew);
 	if (ret < 0 && !dry_run)
 		err->undo = crew_all_undone(crew) || undo_by_new_helpers(plan) == 0 ? SLP_UNDO_DONE
 										    : SLP_UNDO_FAILED;
@@ -287,6 +343,7 @@ const struct method method_sysctl = {
 	.prepare = prepare,
 	.write = write_levels,
 	.undo = undo,
+	.committed = committed,
 	.release = release,
 };
 

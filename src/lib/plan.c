@@ -83,7 +83,16 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 		plan->method = &method_preset;
 		return 0;
 	default:
-		plan->method = kernel_has_ioctl(fd) ? &method_ioctl : &method_sysctl;
+		switch (kernel_has_ioctl(fd)) {
+		case 1:
+			plan->method = &method_ioctl;
+			break;
+		case 0:
+			plan->method = &method_sysctl;
+			break;
+		default:
+			return fail_sys(err, errno, "ask for NS_SET_LAST_PID_VEC on", target->name);
+		}
 		break;
 	}
 	/*
@@ -99,10 +108,16 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 	 * check (a real run without checks learns it from the ioctl itself).
 	 */
 	if (opts->method == SLP_METHOD_IOCTL &&
-	    (!plan->kernel_checks || (opts->flags & SLP_DRY_RUN)) && !kernel_has_ioctl(fd)) {
-		fail_code(err, SLP_E_NO_IOCTL, ENOTTY, NULL, NULL);
-		err->target = target->name;
-		return -1;
+	    (!plan->kernel_checks || (opts->flags & SLP_DRY_RUN))) {
+		int has = kernel_has_ioctl(fd);
+
+		if (has < 0)
+			return fail_sys(err, errno, "ask for NS_SET_LAST_PID_VEC on", target->name);
+		if (!has) {
+			fail_code(err, SLP_E_NO_IOCTL, ENOTTY, NULL, NULL);
+			err->target = target->name;
+			return -1;
+		}
 	}
 	return 0;
 }

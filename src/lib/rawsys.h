@@ -11,9 +11,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/futex.h>
@@ -87,13 +89,23 @@ static inline bool helper_pid_in_use(pid_t pid)
 	return raw_syscall4(SYS_kill, pid, 0, 0, 0) != -ESRCH;
 }
 
-/* SIGKILL when the task that created it dies; false if that has happened. */
-static inline bool helper_die_with_creator(void)
+/*
+ * SIGKILL when the task that created it dies; false if that has happened
+ * already, before the death signal was armed. creator is a pidfd of the
+ * creator's process (readable once it has exited), or -1 if there is none.
+ */
+static inline bool helper_die_with_creator(int creator)
 {
+	struct pollfd pfd = { .fd = creator, .events = POLLIN };
+	struct timespec now = { 0, 0 };
+
 	raw_syscall4(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	if (creator >= 0)
+		return raw_syscall4(SYS_ppoll, (long)&pfd, 1, (long)&now, 0) == 0;
 	/*
 	 * The creator is in a pid namespace above the helper's, where the
-	 * helper sees no parent (0) until it is reparented to one of its own.
+	 * helper sees no parent (0) until it is reparented to one of its
+	 * own; a reaper above is 0 too: this misses that case.
 	 */
 	return raw_syscall4(SYS_getppid, 0, 0, 0, 0) == 0;
 }

@@ -41,7 +41,7 @@ typedef struct {
 
 /* Why the child did not execute COMMAND. */
 struct child_report {
-	enum { REPORT_STOLEN, REPORT_EXEC } kind;
+	enum { REPORT_STOLEN, REPORT_EXEC, REPORT_OWN_PIDS } kind;
 	unsigned int level;
 	pid_t want, got;
 	int errnum;
@@ -61,6 +61,8 @@ struct spawn {
 	pid_t maker;
 	int go[2];		/* ours to it: make COMMAND now (or, closed, never) */
 	int made[2];		/* its to us: COMMAND's pid, or -errno */
+	/* ours to COMMAND: the helpers kept for an undo are gone, exec (closed: never) */
+	int helpers_gone[2];
 };
 
 /* The pids of this process, innermost first, from NSpid; -1 if unknown. */
@@ -94,6 +96,13 @@ static void check_pids_or_report(const struct slp_vector *vec, bool new_pidns, i
 	pid_t pids[SLP_VECTOR_MAX + 1];
 	unsigned int below = new_pidns ? 1 : 0;
 	int known = read_own_pids(pids, vec->nr + below);
+
+	/* unknown for want of memory or a descriptor: no race, no retry */
+	if (known < 0 && errno != ENOENT) {
+		struct child_report report = { .kind = REPORT_OWN_PIDS, .errnum = errno };
+
+		report_and_exit(report_fd, &report, 71);
+	}
 
 	for (unsigned int i = 0; i < vec->nr; i++) {
 		struct child_report report = {
@@ -138,6 +147,15 @@ static void __attribute__((noreturn)) run_child(const struct spawn *spawn)
 	close(spawn->pipe[0]);
 	if (!(spawn->plan.flags & SLP_EXACT))
 		check_pids_or_report(spawn->plan.vec, spawn->plan.flags & SLP_NEW_PIDNS, report_fd);
+	/* no pid of a helper may be taken from COMMAND's own children */
+	if (spawn->helpers_gone[0] >= 0) {
+		char byte;
+
+		close(spawn->helpers_gone[1]);
+		while (read(spawn->helpers_gone[0], &byte, 1) < 0 && errno == EINTR)
+			;
+		close(spawn->helpers_gone[0]);
+	}
 	/* the caller's mask, unless the caller gives COMMAND another */
 	sigprocmask(SIG_SETMASK, &spawn->mask, NULL);
 	apply_attr(spawn->attr);
@@ -273,14 +291,27 @@ static void reap(pid_t pid)
 		;
 }
 
+/* A failure after the counters were set: put them back, and say so. */
+static int fail_after_write(struct spawn *spawn, struct slp_error *err)
+{
+	if (spawn->written)
+		err->undo = spawn->plan.method->undo(&spawn->plan) == 0 ? SLP_UNDO_DONE
+									: SLP_UNDO_FAILED;
+	return -1;
+}
+
 /* The child stopped before exec: what it said, as an error. */
-static int fail_report(const struct spawn *spawn, const struct child_report *report,
+static int fail_report(struct spawn *spawn, const struct child_report *report,
 		       struct slp_error *err)
 {
 	struct slp_error ignored;
 
 	if (report->kind == REPORT_EXEC)
 		return fail_code(err, SLP_E_EXEC, report->errnum, "execute", spawn->argv[0]);
+	if (report->kind == REPORT_OWN_PIDS && check_proc(err) == 0)
+		fail_sys(err, report->errnum, "read COMMAND's own pids from", "/proc/self/status");
+	if (report->kind == REPORT_OWN_PIDS)
+		return fail_after_write(spawn, err);
 	/* its own pids unknown: /proc is not there, or not this process's */
 	if (report->got < 0 && check_proc(err) < 0)
 		return -1;
@@ -462,7 +493,8 @@ static int acquire(struct spawn *spawn, struct slp_error *err)
 {
 	bool dry_run = spawn->plan.flags & SLP_DRY_RUN;
 
-	if (pipe_off_stdio(spawn->pipe) < 0)
+	if (pipe_off_stdio(spawn->pipe) < 0 ||
+	    (spawn->plan.method == &method_sysctl && pipe_off_stdio(spawn->helpers_gone) < 0))
 		return fail_sys(err, errno, "make a pipe for", "COMMAND");
 	if ((spawn->plan.flags & SLP_LOCK) && (spawn->lock_fd = lock_take(dry_run, err)) < 0)
 		return -1;
@@ -505,19 +537,14 @@ static void release(struct spawn *spawn)
 		spawn->plan.method->release(&spawn->plan);
 	lock_release(spawn->lock_fd);
 	spawn->lock_fd = -1;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (spawn->pipe[i] >= 0)
 			close(spawn->pipe[i]);
+		if (spawn->helpers_gone[i] >= 0)
+			close(spawn->helpers_gone[i]);
+	}
 	spawn->pipe[0] = spawn->pipe[1] = -1;
-}
-
-/* A failure after the counters were set: put them back, and say so. */
-static int fail_after_write(struct spawn *spawn, struct slp_error *err)
-{
-	if (spawn->written)
-		err->undo = spawn->plan.method->undo(&spawn->plan) == 0 ? SLP_UNDO_DONE
-									: SLP_UNDO_FAILED;
-	return -1;
+	spawn->helpers_gone[0] = spawn->helpers_gone[1] = -1;
 }
 
 /* Enter level 0 (setns() moves only our next child there) and create the child. */
@@ -567,6 +594,14 @@ static int spawn_target(struct spawn *spawn, pid_t *pid, struct slp_error *err)
 	child = create_child(spawn, err);
 	if (child < 0)
 		return fail_after_write(spawn, err);
+	/* COMMAND exists: what an undo would have needed goes, then COMMAND may */
+	if (spawn->plan.method && spawn->plan.method->committed)
+		spawn->plan.method->committed(&spawn->plan);
+	if (spawn->helpers_gone[1] >= 0) {
+		(void)!write(spawn->helpers_gone[1], "g", 1);
+		close(spawn->helpers_gone[1]);
+		spawn->helpers_gone[1] = -1;
+	}
 	/* COMMAND has its pids: the next restorer may go on. */
 	lock_release(spawn->lock_fd);
 	spawn->lock_fd = -1;
@@ -589,7 +624,8 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 			 struct slp_error *err)
 {
 	struct spawn spawn = { .argv = argv, .attr = attr, .pipe = { -1, -1 }, .lock_fd = -1,
-			       .go = { -1, -1 }, .made = { -1, -1 } };
+			       .go = { -1, -1 }, .made = { -1, -1 },
+			       .helpers_gone = { -1, -1 } };
 	struct slp_target *own = NULL;
 	struct slp_error local = { .level = -1 };
 	int ret;
