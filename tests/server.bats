@@ -245,7 +245,7 @@ str:SLP1 u32:0 u32:2 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: ma
 str:SLP1 u32:0 u32:1 u32:100 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
 str:SLP1 u32:0 u32:1 u32:-1|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a negative value
 str:SLP1 u32:0 u32:2 u32:100 u32:-100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a negative value
-str:SLP1 u32:2 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1 u32:4 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: flags this server does not know
 str:SLP1 u32:0 u32:1 zero:65536|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
 str:SLP1 u32:0 u32:1 u32:$BIG|reply * bytes: SLP1 status 65 level 0 errnum 0: value 1 of VECTOR, $BIG, is above pid_max *
 str:SLP1 u32:0 u32:4 u32:1 u32:2 u32:3 u32:4|reply * bytes: SLP1 status 65 level -1 errnum 0: VECTOR has 4 values but $NS is 3 levels deep *
@@ -333,6 +333,27 @@ EOF
 	run_bounded -64 --separate-stderr "$SETLASTPID" --serve="$PUBLIC_DIR/none" --ns "$NS" --socket-group=no-such-group-here
 	assert_one_error_line "invalid --socket-group 'no-such-group-here'"
 	[ ! -e "$PUBLIC_DIR/none" ]
+}
+
+@test "--socket-group alone: mode 0660, its members admitted, others not" {
+	serve_nest 1
+	PUBLIC_DIR=$(mktemp -d /tmp/setlastpid-server.XXXXXX)
+	chmod 0755 "$PUBLIC_DIR"
+	GROUP=slpsrv$$t$BATS_TEST_NUMBER
+	groupadd -r "$GROUP"
+	serve "$PUBLIC_DIR/group" --socket-group="$GROUP"
+	[ "$(stat -c '%a %G' "$PUBLIC_DIR/group")" = "660 $GROUP" ]
+	remember_levels
+	run_bounded -2 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$MIN_CLIENT" "$PUBLIC_DIR/group" 300
+	assert_unchanged
+	run_bounded -0 setpriv --reuid=65534 --regid=65534 --groups="$GROUP" -- "$MIN_CLIENT" "$PUBLIC_DIR/group" 300
+	assert_next "$NEST" 301
+	run_bounded -0 setpriv --reuid=65534 --regid=65534 --groups="$GROUP" -- \
+		"$SETLASTPID" --connect="$PUBLIC_DIR/group" 310
+	assert_next "$NEST" 311
+	# --socket-mode, given, is the mode
+	serve "$PUBLIC_DIR/mode" --socket-group="$GROUP" --socket-mode=0640
+	[ "$(stat -c '%a %G' "$PUBLIC_DIR/mode")" = "640 $GROUP" ]
 }
 
 @test "an existing socket file is replaced only if nothing answers on it" {
