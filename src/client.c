@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,15 +19,92 @@
 /* How long a server may take to answer. */
 #define REPLY_TIMEOUT_MS 30000
 
+/* The answer: its size, or -1 (*timed_out if none came in time). */
+static ssize_t receive(int fd, void *answer, size_t size, bool *timed_out)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int ready;
+
+	while ((ready = poll(&pfd, 1, REPLY_TIMEOUT_MS)) < 0 && errno == EINTR)
+		;
+	*timed_out = ready == 0;
+	return ready > 0 ? recv(fd, answer, size, 0) : -1;
+}
+
+static int cannot_send(const struct control *ctl)
+{
+	return complain(EXIT_SYSTEM, "cannot send to the server on %s: %m", ctl->connect);
+}
+
+static int no_answer(const struct control *ctl, ssize_t got, bool timed_out)
+{
+	if (got < 0)
+		return complain(EXIT_SYSTEM, "no answer from the server on %s%s%s", ctl->connect,
+				timed_out ? " in 30 s" : ": ", timed_out ? "" : strerror(errno));
+	return complain(EXIT_SYSTEM, "an answer of %zd bytes from the server on %s, in neither "
+			"protocol setlastpid speaks (SLP1, set_ns_last_pid's 1 byte)", got,
+			ctl->connect);
+}
+
+static int done(const struct control *ctl)
+{
+	if (ctl->verbose || ctl->dry_run) {
+		char text[SLP_VECTOR_MAX * 12];
+
+		slp_vector_format(&ctl->vec, text, sizeof(text));
+		printf("%s %s via the server on %s\n", ctl->dry_run ? "would set" : "set", text,
+		       ctl->connect);
+	}
+	return EXIT_DONE;
+}
+
+/*
+ * A 1-byte answer: the server speaks set_ns_last_pid's protocol alone,
+ * 0 done, 1 not. To a request of ours it says 1, not having read it: a
+ * lone value, not a dry run, is asked again its way, 4 bytes. What it
+ * refuses it gives no reason for.
+ */
+static int plain_server(const struct control *ctl, int fd, unsigned char answer)
+{
+	uint32_t value = (uint32_t)ctl->vec.pid[0];
+	bool timed_out;
+	ssize_t got;
+
+	if (answer == 0 && ctl->vec.nr == 1 && !ctl->dry_run)
+		return done(ctl);
+	if (answer == 0)
+		return complain(EXIT_SYSTEM, "the server on %s answered 'done' in set_ns_last_pid's "
+				"protocol (1 byte) to a request of %s it does not speak: what it did "
+				"is unknown", ctl->connect, ctl->dry_run ? "a dry run" : "several values");
+	if (ctl->vec.nr != 1 || ctl->dry_run)
+		return complain(EX_UNAVAILABLE, "the server on %s speaks set_ns_last_pid's protocol "
+				"alone (a 1-byte answer): it sets one value, level 0 of its "
+				"namespace, and has no dry run; give one value, or serve with "
+				"setlastpid --serve; nothing was set", ctl->connect);
+	if (send(fd, &value, sizeof(value), 0) < 0)
+		return cannot_send(ctl);
+	got = receive(fd, &answer, 1, &timed_out);
+	if (got != 1)
+		return no_answer(ctl, got, timed_out);
+	if (answer != 0)
+		return complain(EXIT_SYSTEM, "the server on %s refused %u without saying why: it "
+				"speaks set_ns_last_pid's protocol, whose answer is 1 byte, 0 done or "
+				"1 not", ctl->connect, value);
+	return done(ctl);
+}
+
 int ask_server(const struct control *ctl)
 {
-	struct wire_request req = { .flags = ctl->dry_run ? WIRE_DRY_RUN : 0, .nr = ctl->vec.nr };
+	struct wire_request req = {
+		.flags = (ctl->dry_run ? WIRE_DRY_RUN : 0) | (ctl->command ? WIRE_COMMAND : 0),
+		.nr = ctl->vec.nr,
+	};
 	struct sockaddr_un addr, self = { .sun_family = AF_UNIX };
 	struct wire_reply rep;
-	struct pollfd pfd;
+	bool timed_out;
 	socklen_t len;
 	ssize_t got;
-	int fd, ready;
+	int fd, status;
 
 	if (!unix_address(ctl->connect, &addr, &len))
 		return complain(EXIT_USAGE, "invalid --connect '%s': give a path of at most %zu "
@@ -48,26 +126,19 @@ int ask_server(const struct control *ctl)
 				"cannot reach a server on %s: %s", ctl->connect, strerror(errnum));
 	}
 	if (send(fd, &req, WIRE_REQUEST_SIZE(req.nr), 0) < 0) {
+		status = cannot_send(ctl);
 		close(fd);
-		return complain(EXIT_SYSTEM, "cannot send to the server on %s: %m", ctl->connect);
+		return status;
 	}
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-	while ((ready = poll(&pfd, 1, REPLY_TIMEOUT_MS)) < 0 && errno == EINTR)
-		;
-	got = ready > 0 ? recv(fd, &rep, sizeof(rep), 0) : -1;
+	got = receive(fd, &rep, sizeof(rep), &timed_out);
+	if (got == 1) {
+		status = plain_server(ctl, fd, (unsigned char)rep.magic[0]);
+	} else if (got < (ssize_t)WIRE_REPLY_SIZE(0) || memcmp(rep.magic, WIRE_MAGIC, 4) != 0) {
+		status = no_answer(ctl, got, timed_out);
+	} else {
+		rep.message[sizeof(rep.message) - 1] = '\0';
+		status = rep.status != EXIT_DONE ? complain(rep.status, "%s", rep.message) : done(ctl);
+	}
 	close(fd);
-	if (got < (ssize_t)WIRE_REPLY_SIZE(0) || memcmp(rep.magic, WIRE_MAGIC, 4) != 0)
-		return complain(EXIT_SYSTEM, "no answer from the server on %s%s", ctl->connect,
-				ready == 0 ? " in 30 s" : "");
-	rep.message[sizeof(rep.message) - 1] = '\0';
-	if (rep.status != EXIT_DONE)
-		return complain(rep.status, "%s", rep.message);
-	if (ctl->verbose || ctl->dry_run) {
-		char text[SLP_VECTOR_MAX * 12];
-
-		slp_vector_format(&ctl->vec, text, sizeof(text));
-		printf("%s %s via the server on %s\n", ctl->dry_run ? "would set" : "set", text,
-		       ctl->connect);
-	}
-	return EXIT_DONE;
+	return status;
 }

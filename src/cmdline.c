@@ -57,11 +57,15 @@ static const struct argp_option options[] = {
 	  "datagram socket SOCKET (a path, or @NAME): set_ns_last_pid's protocol and "
 	  "ours; in the foreground, until SIGTERM or SIGINT", 3 },
 	{ "socket-mode", OPT_SOCKET_MODE, "MODE", 0,
-	  "The socket's mode, in octal (default 0600: yours alone)", 3 },
-	{ "socket-group", OPT_SOCKET_GROUP, "GROUP", 0, "The socket's group, by name or number", 3 },
+	  "The socket's mode, in octal (default 0600: yours alone; 0660 with "
+	  "--socket-group)", 3 },
+	{ "socket-group", OPT_SOCKET_GROUP, "GROUP", 0,
+	  "The socket's group, by name or number: its members may write to it "
+	  "(mode 0660 unless --socket-mode says otherwise)", 3 },
 	{ "connect", OPT_CONNECT, "SOCKET", 0,
-	  "Ask the server on SOCKET to set VECTOR; with COMMAND, then create it here "
-	  "and check its pids", 3 },
+	  "Ask the server on SOCKET to set VECTOR. With COMMAND, which must run in "
+	  "level 0 of the served nest: check what it needs here first, then create "
+	  "it here and check its pids at the levels seen from here", 3 },
 	/*
 	 * Ours, not argp's default parser (ARGP_NO_HELP): that one also
 	 * takes the hidden --HANG, which sleeps for an hour, and

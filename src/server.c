@@ -10,13 +10,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -94,18 +97,22 @@ static int group_id(const char *name, gid_t *gid)
 }
 
 /*
- * The socket, made: mode 0600 unless told, never world-writable by
- * default; a file of a socket nobody answers on is replaced, any other
- * file left alone. Returns it, or an exit status (negated) having said why.
+ * The socket, made: mode 0600 unless told (0660 with --socket-group, for
+ * its members), never world-writable by default; a file of a socket
+ * nobody answers on is replaced, any other file left alone. Returns it,
+ * or an exit status (negated) having said why.
  */
 static int make_socket(const struct control *ctl, bool *made_file)
 {
 	struct sockaddr_un addr;
 	struct stat st;
 	socklen_t len;
-	mode_t old_umask;
+	mode_t old_umask, mode = ctl->socket_mode;
 	gid_t gid = (gid_t)-1;
 	int fd, ret;
+
+	if (mode == (mode_t)-1 && ctl->socket_group)
+		mode = 0660;
 
 	*made_file = false;
 	if (!unix_address(ctl->serve, &addr, &len))
@@ -137,8 +144,9 @@ static int make_socket(const struct control *ctl, bool *made_file)
 		return ret;
 	}
 	*made_file = !unix_abstract(ctl->serve);
-	if (*made_file && ((ctl->socket_mode != (mode_t)-1 && chmod(ctl->serve, ctl->socket_mode) < 0) ||
-			   (gid != (gid_t)-1 && chown(ctl->serve, (uid_t)-1, gid) < 0))) {
+	/* the group first: a mode for it must not let the server's own group in meanwhile */
+	if (*made_file && ((gid != (gid_t)-1 && chown(ctl->serve, (uid_t)-1, gid) < 0) ||
+			   (mode != (mode_t)-1 && chmod(ctl->serve, mode) < 0))) {
 		ret = -complain(EXIT_SYSTEM, "cannot set the owner or mode of %s: %m", ctl->serve);
 		unlink(ctl->serve);
 		close(fd);
@@ -147,27 +155,63 @@ static int make_socket(const struct control *ctl, bool *made_file)
 	return fd;
 }
 
-/* Who sent it: SCM_CREDENTIALS, as SO_PASSCRED has the kernel attach them. */
-static struct ucred sender(struct msghdr *msg)
-{
-	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+/* What a request is checked against: the nest, and how the server sees its clients. */
+struct served {
+	const struct control *ctl;
+	struct slp_holder *holder;
+	const char *ns_name;		/* --ns, or the server's own */
+	struct stat level0;		/* level 0's namespace file: st_dev and st_ino name it */
+	bool level0_known;
+	bool proc_ours;			/* /proc numbers processes as the server's pid namespace does */
+	uid_t overflow_uid;		/* what the kernel says for an id that does not map here */
+	gid_t overflow_gid;
+};
 
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(cred)))
-			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
-	return cred;
-}
+/* Who sent it, as far as the kernel says. */
+enum sender {
+	SENDER_KNOWN,			/* pid, uid and gid */
+	SENDER_OUTSIDE,			/* uid and gid; no pid: outside the server's pid namespace */
+	SENDER_UNKNOWN,			/* no credentials, or none that mean anything here */
+};
 
 struct request {
 	struct sockaddr_un from;
 	socklen_t from_len;
 	struct ucred cred;
+	enum sender sender;
 	bool extended;		/* ours, not set_ns_last_pid's */
+	bool command;		/* WIRE_COMMAND: COMMAND follows, in the sender's pid namespace */
 	struct slp_vector vec;
 	unsigned int flags;
 	char text[SLP_VECTOR_MAX * 12];	/* VECTOR, for the log */
 };
+
+/*
+ * Who sent it: SCM_CREDENTIALS, as SO_PASSCRED has the kernel attach
+ * them. A datagram queued before SO_PASSCRED was set (under socket
+ * activation, the first) carries none: the kernel then says pid 0 and
+ * the overflow ids, as for a sender whose ids do not map here and whose
+ * pid is not seen. Neither is user nobody, and neither is said to be.
+ */
+static void sender(struct msghdr *msg, const struct served *srv, struct request *req)
+{
+	bool got = false;
+
+	req->cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(req->cred))) {
+			memcpy(&req->cred, CMSG_DATA(c), sizeof(req->cred));
+			got = true;
+		}
+	if (!got || (req->cred.pid == 0 && req->cred.uid == srv->overflow_uid &&
+		     req->cred.gid == srv->overflow_gid))
+		req->sender = SENDER_UNKNOWN;
+	else if (req->cred.pid == 0)
+		req->sender = SENDER_OUTSIDE;
+	else
+		req->sender = SENDER_KNOWN;
+}
 
 /* What came: a request to act on, or why not (the reply then says so). */
 static const char *parse_request(struct request *req, const char *buf, size_t len, bool cut)
@@ -194,7 +238,7 @@ static const char *parse_request(struct request *req, const char *buf, size_t le
 	memcpy(&wire, buf, len < sizeof(wire) ? len : sizeof(wire));
 	if (wire.nr < 1 || wire.nr > SLP_VECTOR_MAX || len != WIRE_REQUEST_SIZE(wire.nr))
 		return "a vector of no values, of more than 32, or not the size it says";
-	if (wire.flags & ~WIRE_DRY_RUN)
+	if (wire.flags & ~(WIRE_DRY_RUN | WIRE_COMMAND))
 		return "flags this server does not know";
 	req->vec.nr = wire.nr;
 	for (uint32_t i = 0; i < wire.nr; i++) {
@@ -203,6 +247,7 @@ static const char *parse_request(struct request *req, const char *buf, size_t le
 		req->vec.pid[i] = wire.pid[i];
 	}
 	req->flags = wire.flags & WIRE_DRY_RUN ? SLP_DRY_RUN : 0;
+	req->command = (wire.flags & WIRE_COMMAND) != 0;
 	return NULL;
 }
 
@@ -233,12 +278,90 @@ static void reply(int fd, const struct request *req, int status, const struct sl
 
 static void log_line(const struct request *req, const char *what)
 {
-	fprintf(stderr, "setlastpid: request from pid %d (uid %d, gid %d): %s: %s\n",
-		(int)req->cred.pid, (int)req->cred.uid, (int)req->cred.gid,
-		req->text[0] ? req->text : "?", what);
+	const char *vector = req->text[0] ? req->text : "?";
+
+	switch (req->sender) {
+	case SENDER_KNOWN:
+		fprintf(stderr, "setlastpid: request from pid %d (uid %u, gid %u): %s: %s\n",
+			(int)req->cred.pid, (unsigned int)req->cred.uid, (unsigned int)req->cred.gid,
+			vector, what);
+		break;
+	case SENDER_OUTSIDE:
+		fprintf(stderr, "setlastpid: request from a process outside the server's pid "
+			"namespace (uid %u, gid %u): %s: %s\n", (unsigned int)req->cred.uid,
+			(unsigned int)req->cred.gid, vector, what);
+		break;
+	case SENDER_UNKNOWN:
+		fprintf(stderr, "setlastpid: request from an unknown sender (the kernel gave no "
+			"credentials): %s: %s\n", vector, what);
+		break;
+	}
 }
 
-static void serve_one(int fd, struct slp_holder *holder, const struct control *ctl)
+#ifndef PIDFD_GET_PID_NAMESPACE
+#define PIDFD_GET_PID_NAMESPACE _IO(0xFF, 5)	/* Linux 6.11 */
+#endif
+
+/*
+ * The pid namespace of the process pid names in the server's own, as
+ * stat() has a namespace file: 0, or -1 if it cannot be told (the
+ * process gone, or not the server's to look at).
+ */
+static int pidns_of(const struct served *srv, pid_t pid, struct stat *st)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), ns = -1, ret;
+	char path[32];
+
+	if (pidfd >= 0) {
+		ns = ioctl(pidfd, PIDFD_GET_PID_NAMESPACE, 0);
+		close(pidfd);
+	}
+	if (ns >= 0) {
+		ret = fstat(ns, st);
+		close(ns);
+		return ret;
+	}
+	/* before Linux 6.11: /proc, where it numbers processes as the server's pid namespace does */
+	if (!srv->proc_ours)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	return stat(path, st);
+}
+
+/*
+ * WIRE_COMMAND: the sender creates COMMAND next, in its own pid
+ * namespace, where VECTOR's first value must be COMMAND's: refused
+ * before anything is set unless that is level 0 of the nest. NULL when
+ * it is, or when it cannot be told (no credentials; a process the server
+ * may not look at; before Linux 6.11, a /proc of another pid namespace):
+ * the client's check of COMMAND's own pids still stands then.
+ */
+static const char *not_in_level0(const struct served *srv, const struct request *req,
+				 char *text, size_t size)
+{
+	unsigned long long level0 = (unsigned long long)srv->level0.st_ino;
+	char where[64];
+	struct stat st;
+
+	if (!req->command || !srv->level0_known || req->sender == SENDER_UNKNOWN)
+		return NULL;
+	if (req->sender == SENDER_OUTSIDE) {
+		/* level 0 is the server's own pid namespace or below it: it sees its processes */
+		snprintf(where, sizeof(where), "outside the server's pid namespace");
+	} else {
+		if (pidns_of(srv, req->cred.pid, &st) < 0 ||
+		    (st.st_dev == srv->level0.st_dev && st.st_ino == srv->level0.st_ino))
+			return NULL;
+		snprintf(where, sizeof(where), "in pid:[%llu]", (unsigned long long)st.st_ino);
+	}
+	snprintf(text, size, "cannot run COMMAND here: this process is %s, not in level 0 of "
+		 "the served nest (pid:[%llu], %s for the server), so COMMAND could not get "
+		 "VECTOR + 1: run setlastpid --connect inside pid:[%llu] (nsenter --target PID "
+		 "--pid); nothing was set", where, level0, srv->ns_name, level0);
+	return text;
+}
+
+static void serve_one(int fd, const struct served *srv)
 {
 	char buf[sizeof(struct wire_request) + 64], text[1024];
 	char control[CMSG_SPACE(sizeof(struct ucred))];
@@ -256,7 +379,7 @@ static void serve_one(int fd, struct slp_holder *holder, const struct control *c
 	if (len < 0)
 		return;
 	req.from_len = msg.msg_namelen;
-	req.cred = sender(&msg);
+	sender(&msg, srv, &req);
 	bad = parse_request(&req, buf, (size_t)len, (msg.msg_flags & MSG_TRUNC) != 0);
 	if (bad) {
 		snprintf(req.text, sizeof(req.text), "%zd bytes", len);
@@ -266,72 +389,127 @@ static void serve_one(int fd, struct slp_holder *holder, const struct control *c
 		return;
 	}
 	slp_vector_format(&req.vec, req.text, sizeof(req.text));
-	if (slp_holder_set(holder, &req.vec, req.flags, &err) < 0) {
+	if (not_in_level0(srv, &req, text, sizeof(text))) {
+		err = (struct slp_error){ .code = SLP_E_OUTSIDE, .level = 0 };
+		log_line(&req, text);
+		reply(fd, &req, EX_DATAERR, &err, text);
+		return;
+	}
+	if (slp_holder_set(srv->holder, &req.vec, req.flags, &err) < 0) {
 		slp_strerror(&err, text, sizeof(text));
 		log_line(&req, text);
 		reply(fd, &req, slp_exit_status(&err), &err, text);
 		return;
 	}
-	if (ctl->verbose)
+	if (srv->ctl->verbose)
 		log_line(&req, req.flags & SLP_DRY_RUN ? "would be done" : "done");
 	reply(fd, &req, EXIT_DONE, NULL, NULL);
 }
 
 /* The pids the helpers hold, said once at the start. */
-static void say_helpers(const struct control *ctl, const struct slp_holder *holder)
+static void say_helpers(const struct served *srv)
 {
-	unsigned int levels = slp_holder_levels(holder);
+	unsigned int levels = slp_holder_levels(srv->holder);
 
-	fprintf(stderr, "setlastpid: serving %s on %s: %u level%s, via %s\n",
-		ctl->ns_path ? ctl->ns_path : "/proc/self/ns/pid", ctl->serve, levels,
-		levels == 1 ? "" : "s", slp_method_name(slp_holder_method(holder)));
+	fprintf(stderr, "setlastpid: serving %s on %s: %u level%s, via %s\n", srv->ns_name,
+		srv->ctl->serve, levels, levels == 1 ? "" : "s",
+		slp_method_name(slp_holder_method(srv->holder)));
 	for (unsigned int i = 0; i < levels; i++)
-		if (slp_holder_pid(holder, i))
+		if (slp_holder_pid(srv->holder, i))
 			fprintf(stderr, "setlastpid: level %u: a helper holds pid %d there\n", i,
-				(int)slp_holder_pid(holder, i));
+				(int)slp_holder_pid(srv->holder, i));
+}
+
+/*
+ * Does /proc number processes as the server's own pid namespace does?
+ * Then /proc/PID is the process SCM_CREDENTIALS says PID of. NSpid has
+ * one field exactly then: the pid in /proc's namespace is the last.
+ */
+static bool proc_is_ours(void)
+{
+	char line[128], *end;
+	bool ours = false;
+	FILE *status = fopen("/proc/self/status", "re");
+
+	if (!status)
+		return false;
+	while (fgets(line, sizeof(line), status))
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			ours = strtol(line + 6, &end, 10) == (long)getpid() &&
+			       end[strspn(end, " \t")] == '\n';
+			break;
+		}
+	fclose(status);
+	return ours;
+}
+
+/* /proc/sys/kernel/overflowuid and overflowgid: 65534 unless told. */
+static unsigned int overflow_id(const char *path)
+{
+	unsigned int id = 65534;
+	FILE *file = fopen(path, "re");
+
+	if (file) {
+		if (fscanf(file, "%u", &id) != 1)
+			id = 65534;
+		fclose(file);
+	}
+	return id;
 }
 
 int serve(const struct control *ctl, struct slp_target *target)
 {
 	struct sigaction sa = { .sa_handler = note_stop };
 	struct slp_options opts = { .method = ctl->method };
-	struct slp_holder *holder;
+	struct served srv = { .ctl = ctl,
+			      .ns_name = ctl->ns_path ? ctl->ns_path : "/proc/self/ns/pid" };
 	struct slp_error err;
 	sigset_t stops, waiting;
 	bool made_file = false;
-	int fd = activated_socket(), on = 1;
+	int fd, on = 1;
 
+	/*
+	 * SIGTERM and SIGINT end the loop: between requests, never in one.
+	 * They are held from the start, before the socket and the helpers
+	 * are made: one that comes meanwhile ends the server as soon as it
+	 * serves, the socket it made removed and its helpers ended.
+	 */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigprocmask(SIG_BLOCK, &stops, &waiting);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigdelset(&waiting, SIGTERM);
+	sigdelset(&waiting, SIGINT);
+
+	srv.level0_known = stat(srv.ns_name, &srv.level0) == 0;
+	srv.proc_ours = proc_is_ours();
+	srv.overflow_uid = (uid_t)overflow_id("/proc/sys/kernel/overflowuid");
+	srv.overflow_gid = (gid_t)overflow_id("/proc/sys/kernel/overflowgid");
+	fd = activated_socket();
 	if (fd == -2)
 		return complain(EXIT_USAGE, "LISTEN_FDS gave no UNIX datagram socket as fd 3");
 	if (fd < 0 && (fd = make_socket(ctl, &made_file)) < 0)
 		return -fd;
 	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
-	if (slp_holder_open(&holder, target, &opts, &err) < 0) {
+	if (slp_holder_open(&srv.holder, target, &opts, &err) < 0) {
 		if (made_file)
 			unlink(ctl->serve);
 		close(fd);
 		return complain_about(&err);
 	}
 	if (ctl->verbose)
-		say_helpers(ctl, holder);
-	/* SIGTERM and SIGINT end the loop: between requests, never in one */
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGTERM);
-	sigaddset(&stops, SIGINT);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigprocmask(SIG_BLOCK, &stops, &waiting);
-	sigdelset(&waiting, SIGTERM);
-	sigdelset(&waiting, SIGINT);
+		say_helpers(&srv);
 	while (!stop_signal) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 		if (ppoll(&pfd, 1, NULL, &waiting) > 0)
-			serve_one(fd, holder, ctl);
+			serve_one(fd, &srv);
 	}
-	slp_holder_free(holder);
+	slp_holder_free(srv.holder);
 	if (made_file)
 		unlink(ctl->serve);
 	close(fd);

@@ -146,6 +146,49 @@ static int run_command(const struct control *ctl, struct slp_target *target)
 	return status;
 }
 
+/*
+ * --connect with COMMAND: what COMMAND needs here, checked before the
+ * server is asked, so that a failure leaves every level as it was:
+ * VECTOR + 1 neither setlastpid's own pid nor in use, at this process's
+ * own level and at each above it that it sees. Those are the levels
+ * COMMAND's pids are checked at, once the server has set them (it sets
+ * every level of its nest, and checks that this process is in level 0
+ * of it): here gets VECTOR's first values, as many as are seen here.
+ */
+static int check_command_here(struct control *here)
+{
+	struct slp_options opts = options_of(here, NULL);
+	struct slp_error err;
+	pid_t pid;
+
+	opts.method = SLP_METHOD_PRESET;
+	opts.flags |= SLP_DRY_RUN;
+	if (slp_spawn(NULL, &here->vec, &opts, here->command, NULL, &pid, NULL, &err) == 0)
+		return EXIT_DONE;
+	/* levels above the ones seen from here: the server's to set, not ours to check */
+	if (err.code == SLP_E_TOO_DEEP && err.limit >= 1 && err.limit < (int64_t)here->vec.nr) {
+		here->vec.nr = (uint32_t)err.limit;
+		if (slp_spawn(NULL, &here->vec, &opts, here->command, NULL, &pid, NULL, &err) == 0)
+			return EXIT_DONE;
+	}
+	return fail(&err);
+}
+
+/* --connect: the server sets the counters; COMMAND, if any, is created here, then checked. */
+static int connect_server(const struct control *ctl)
+{
+	struct control here = *ctl;
+	int status;
+
+	if (ctl->command && (status = check_command_here(&here)) != EXIT_DONE)
+		return status;
+	status = ask_server(ctl);
+	if (status != EXIT_DONE || !ctl->command)
+		return status;
+	here.method = SLP_METHOD_PRESET;
+	return run_command(&here, NULL);
+}
+
 /* --get: the counters, read back, as VECTOR (with --verbose, a line per level first). */
 static int get_counters(const struct control *ctl, struct slp_target *target)
 {
@@ -180,19 +223,11 @@ int main(int argc, char **argv)
 	/* No --ns: the library takes the caller's own namespace, a lone write if it can. */
 	if (ctl.ns_path && slp_target_open(&target, ctl.ns_path, &err) < 0)
 		return complain_about(&err);
-	if (ctl.connect) {
-		/* the server sets them; COMMAND, if any, is created here, then checked */
-		status = ask_server(&ctl);
-		if (status == EXIT_DONE && ctl.command) {
-			ctl.method = SLP_METHOD_PRESET;
-			status = run_command(&ctl, NULL);
-		}
-	} else {
-		status = ctl.serve     ? serve(&ctl, target)
-			 : ctl.get     ? get_counters(&ctl, target)
-			 : ctl.command ? run_command(&ctl, target)
-				       : set_counters(&ctl, target);
-	}
+	status = ctl.connect   ? connect_server(&ctl)
+		 : ctl.serve   ? serve(&ctl, target)
+		 : ctl.get     ? get_counters(&ctl, target)
+		 : ctl.command ? run_command(&ctl, target)
+			       : set_counters(&ctl, target);
 	slp_target_free(target);
 	return status;
 }

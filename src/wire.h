@@ -10,6 +10,10 @@
  *   command would exit with, the level at fault, the errno, and the line
  *   it would print.
  *
+ * A client of ours that gets 1 byte back speaks to a server of
+ * set_ns_last_pid's protocol alone (it refuses SLP1): one value may be
+ * asked again its way.
+ *
  * Every integer is native-endian: both ends are on one machine.
  */
 #ifndef SETLASTPID_WIRE_H
@@ -21,10 +25,15 @@
 
 #define WIRE_MAGIC "SLP1"		/* 4 bytes, no NUL: the version is its last */
 #define WIRE_DRY_RUN 1u
+/*
+ * COMMAND follows, created by the sender in its own pid namespace: refuse
+ * (65, nothing set) unless that is level 0 of the served nest.
+ */
+#define WIRE_COMMAND 2u
 
 struct wire_request {
 	char magic[4];
-	uint32_t flags;			/* WIRE_DRY_RUN */
+	uint32_t flags;			/* WIRE_DRY_RUN, WIRE_COMMAND */
 	uint32_t nr;			/* 1 to 32 */
 	int32_t pid[SLP_VECTOR_MAX];	/* nr of them: the datagram is 12 + 4 * nr bytes */
 };

@@ -245,7 +245,7 @@ str:SLP1 u32:0 u32:2 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: ma
 str:SLP1 u32:0 u32:1 u32:100 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
 str:SLP1 u32:0 u32:1 u32:-1|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a negative value
 str:SLP1 u32:0 u32:2 u32:100 u32:-100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a negative value
-str:SLP1 u32:2 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
+str:SLP1 u32:4 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: flags this server does not know
 str:SLP1 u32:0 u32:1 zero:65536|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
 str:SLP1 u32:0 u32:1 u32:$BIG|reply * bytes: SLP1 status 65 level 0 errnum 0: value 1 of VECTOR, $BIG, is above pid_max *
 str:SLP1 u32:0 u32:4 u32:1 u32:2 u32:3 u32:4|reply * bytes: SLP1 status 65 level -1 errnum 0: VECTOR has 4 values but $NS is 3 levels deep *
@@ -333,6 +333,27 @@ EOF
 	run_bounded -64 --separate-stderr "$SETLASTPID" --serve="$PUBLIC_DIR/none" --ns "$NS" --socket-group=no-such-group-here
 	assert_one_error_line "invalid --socket-group 'no-such-group-here'"
 	[ ! -e "$PUBLIC_DIR/none" ]
+}
+
+@test "--socket-group alone: mode 0660, its members admitted, others not" {
+	serve_nest 1
+	PUBLIC_DIR=$(mktemp -d /tmp/setlastpid-server.XXXXXX)
+	chmod 0755 "$PUBLIC_DIR"
+	GROUP=slpsrv$$t$BATS_TEST_NUMBER
+	groupadd -r "$GROUP"
+	serve "$PUBLIC_DIR/group" --socket-group="$GROUP"
+	[ "$(stat -c '%a %G' "$PUBLIC_DIR/group")" = "660 $GROUP" ]
+	remember_levels
+	run_bounded -2 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$MIN_CLIENT" "$PUBLIC_DIR/group" 300
+	assert_unchanged
+	run_bounded -0 setpriv --reuid=65534 --regid=65534 --groups="$GROUP" -- "$MIN_CLIENT" "$PUBLIC_DIR/group" 300
+	assert_next "$NEST" 301
+	run_bounded -0 setpriv --reuid=65534 --regid=65534 --groups="$GROUP" -- \
+		"$SETLASTPID" --connect="$PUBLIC_DIR/group" 310
+	assert_next "$NEST" 311
+	# --socket-mode, given, is the mode
+	serve "$PUBLIC_DIR/mode" --socket-group="$GROUP" --socket-mode=0640
+	[ "$(stat -c '%a %G' "$PUBLIC_DIR/mode")" = "640 $GROUP" ]
 }
 
 @test "an existing socket file is replaced only if nothing answers on it" {
@@ -603,16 +624,18 @@ EOF
 	assert_next "$NEST" "702 72"
 }
 
-@test "--connect VALUE -- COMMAND where VALUE + 1 is the client's own pid: 65, and not 'nothing was set'" {
+@test "--connect VALUE -- COMMAND where VALUE + 1 is the client's own pid: 65 before the server is asked, nothing set" {
 	serve_nest 1
 	serve "$SOCK"
+	remember_levels
 	# sh's pid is the client's (exec): VALUE + 1 is taken by the client
 	run_bounded -65 --separate-stderr nsenter --target "$NEST" --pid -- \
 		sh -c 'exec "$0" --connect="$1" $(($$ - 1)) -- true' "$SETLASTPID" "$SOCK"
 	assert_one_error_line "is setlastpid's own"
-	# the server did set it: the client may not say otherwise
-	grep -q ': done$' <(tail -n 1 "$SERVER_LOG")
-	[[ $stderr != *"nothing was set"* ]] || { echo "the server set the counter, yet: $stderr" >&2; false; }
+	# found before the server was asked: it had no request, and the level
+	# moved on by the client's own pid alone (set, VALUE + 1 would be next)
+	if grep '^setlastpid: request from ' "$SERVER_LOG"; then false; fi
+	assert_unchanged_but 1
 }
 
 @test "--connect VECTOR -- COMMAND in a noisy level 0: COMMAND only with its pid, else 75 or 65" {
@@ -641,4 +664,91 @@ EOF
 		fi
 	done
 	echo "# noisy level 0, --connect: $exact exact, $refused refused (75), $in_use in use (65)" >&3
+}
+
+# free_value: a value whose next pid is free in the test's own namespace
+# (COMMAND created here would not find it in use).
+free_value() {
+	local v=700
+	while [ -e "/proc/$((v + 1))" ]; do v=$((v + 7)); done
+	echo "$v"
+}
+
+@test "--connect -- COMMAND outside level 0 of the served nest: 65 before anything is set, saying where" {
+	serve_nest 2
+	# the server serves the nest's outer level; NEST is in the level below it
+	local outer value
+	outer=$(awk '/^PPid:/ { print $2 }' "/proc/$NEST/status")
+	NS=/proc/$outer/ns/pid
+	serve "$SOCK"
+	value=$(free_value)
+	# above the nest, in the test's own namespace
+	remember_levels
+	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" "$value" -- true
+	assert_one_error_line "cannot run COMMAND here: this process is in pid:[$(stat -L -c %i /proc/self/ns/pid)], not in level 0 of the served nest (pid:[$(stat -L -c %i "$NS")]"
+	[[ $stderr == *"; nothing was set" ]]
+	[[ $stderr != *"another process was created there first"* ]]
+	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" --dry-run "$value" -- true
+	assert_one_error_line "not in level 0 of the served nest"
+	assert_unchanged
+	# below it: the client and its nsenter take a pid in each level
+	remember_levels
+	run_bounded -65 --separate-stderr nsenter --target "$NEST" --pid -- "$SETLASTPID" --connect="$SOCK" 700,70 -- true
+	assert_one_error_line "this process is in pid:[$(stat -L -c %i "/proc/$NEST/ns/pid")], not in level 0"
+	assert_unchanged_but 1 1
+	# the flag (2) alone, from a client that knows nothing of setlastpid
+	run_bounded -0 "$DATAGRAM" "$SOCK" str:SLP1 u32:2 u32:1 u32:500
+	[[ $output == "reply "*" bytes: SLP1 status 65 level 0 errnum 0: cannot run COMMAND here: "* ]]
+	# without COMMAND, from anywhere: done
+	run_bounded -0 "$SETLASTPID" --connect="$SOCK" 600
+	assert_next "$outer" 601
+	# each refusal logged with who asked
+	[ "$(failure_lines | grep -c 'not in level 0 of the served nest')" = 4 ]
+}
+
+@test "a server inside the nest: a client outside it is said to be, never 'pid 0', and its COMMAND refused" {
+	serve_nest 1
+	serve_start nsenter --target "$NEST" --pid -- "$SETLASTPID" --serve="$SOCK" --verbose
+	local value
+	value=$(free_value)
+	remember_levels
+	run_bounded -65 "$SETLASTPID" --connect="$SOCK" "$BIG"
+	grep -q "^setlastpid: request from a process outside the server's pid namespace (uid 0, gid 0): $BIG: value 1 of VECTOR" "$SERVER_LOG"
+	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" "$value" -- true
+	assert_one_error_line "cannot run COMMAND here: this process is outside the server's pid namespace, not in level 0"
+	assert_unchanged
+	if grep 'request from pid 0 ' "$SERVER_LOG"; then false; fi
+	# from inside, COMMAND at VALUE + 1
+	run_bounded -0 nsenter --target "$NEST" --pid -- "$SETLASTPID" --connect="$SOCK" 700 -- "${OWN_PIDS[@]}"
+	[[ $output == "701 "* ]]
+	grep -q "^setlastpid: request from pid [1-9][0-9]* (uid 0, gid 0): 700: done$" "$SERVER_LOG"
+}
+
+@test "--connect to a server of set_ns_last_pid's protocol alone: its 1-byte answer, told as it is" {
+	command -v cc >/dev/null || skip "needs a C compiler for tests/bench/server-baseline.c"
+	serve_nest 1
+	cc -o "$BATS_TEST_TMPDIR/server-baseline" "${TESTS_SRCDIR:-tests}/bench/server-baseline.c"
+	# in level 0: it writes its own ns_last_pid
+	serve_start --no-wait nsenter --target "$NEST" --pid -- "$BATS_TEST_TMPDIR/server-baseline" "$SOCK"
+	wait_until "$TEST_TIMEOUT" test -S "$SOCK"
+	# one value: asked again its way, 4 bytes, and done
+	run_bounded -0 --separate-stderr "$SETLASTPID" --connect="$SOCK" 500
+	[ -z "$output$stderr" ]
+	assert_next "$NEST" 501
+	run_bounded -0 "$SETLASTPID" --connect="$SOCK" --verbose 600
+	[ "$output" = "set 600 via the server on $SOCK" ]
+	assert_next "$NEST" 601
+	# and with COMMAND, in level 0: at VALUE + 1
+	run_bounded -0 nsenter --target "$NEST" --pid -- "$SETLASTPID" --connect="$SOCK" 700 -- "${OWN_PIDS[@]}"
+	[[ $output == "701 "* ]]
+	# refused: it gives no reason, and the client says so
+	remember_levels
+	run_bounded -71 --separate-stderr "$SETLASTPID" --connect="$SOCK" "$BIG"
+	assert_one_error_line "the server on $SOCK refused $BIG without saying why"
+	# more than its one value, or a dry run, it cannot do: nothing set
+	run_bounded -69 --separate-stderr "$SETLASTPID" --connect="$SOCK" 800,80
+	assert_one_error_line "the server on $SOCK speaks set_ns_last_pid's protocol alone"
+	run_bounded -69 --separate-stderr "$SETLASTPID" --connect="$SOCK" --dry-run 800
+	assert_one_error_line "the server on $SOCK speaks set_ns_last_pid's protocol alone"
+	assert_unchanged
 }
