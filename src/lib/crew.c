@@ -313,13 +313,16 @@ void crew_stop(struct crew *crew)
 
 int crew_mend(struct crew *crew)
 {
-	int saved = pidns_save(), ret = 0;
+	int saved = -1, ret = 0;
 
 	for (unsigned int i = 0; i < crew->nr; i++) {
 		struct job *job = &crew->jobs[i];
 
 		if (crew_is_callers(crew, i) || __atomic_load_n(&job->state, __ATOMIC_ACQUIRE))
 			continue;
+		/* only when one is gone: setns() below moves our next children */
+		if (saved < 0)
+			saved = pidns_save();
 		/* gone: reaped, and another in its place, which waits for a job */
 		reap_helper(job);
 		job->what = DO_NOTHING;

@@ -47,12 +47,19 @@ int read_pid_max(int *pid_max, struct slp_error *err)
 
 bool pid_max_per_namespace(void)
 {
+	/* the kernel's release, asked once: 0 not yet, 1 no, 2 yes */
+	static int known;
+	int answer = __atomic_load_n(&known, __ATOMIC_RELAXED);
 	struct utsname u;
 	unsigned int major, minor;
 
+	if (answer)
+		return answer == 2;
 	/* Linux 6.14 gave every pid namespace a pid_max of its own */
-	return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
-	       (major > 6 || (major == 6 && minor >= 14));
+	answer = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+			 (major > 6 || (major == 6 && minor >= 14)) ? 2 : 1;
+	__atomic_store_n(&known, answer, __ATOMIC_RELAXED);
+	return answer == 2;
 }
 
 /*
