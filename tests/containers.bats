@@ -201,7 +201,7 @@ SUGGESTS_LOCK=("--lock prevent" "or --lock" "use --lock" "try --lock" "with --lo
 
 @test "no /proc mounted: 69, the dry run too, nothing changed" {
 	ct_require rootful
-	! binary_is_asan || skip "an ASan build cannot start without /proc"
+	! asan_build || skip "an ASan build cannot start without /proc"
 	# In a mount namespace of its own, /proc unmounted, then without
 	# CAP_SYS_ADMIN (nothing to mount one with), with CAP_CHECKPOINT_RESTORE.
 	# Between the probes: unshare (sh), umount, three setlastpid runs.
@@ -218,7 +218,7 @@ SUGGESTS_LOCK=("--lock prevent" "or --lock" "use --lock" "try --lock" "with --lo
 
 @test "a /proc of another pid namespace: 69 saying /proc is not the caller's, the dry run agrees" {
 	ct_require rootful
-	! binary_is_asan || skip "an ASan build reads /proc/self/maps at start"
+	! asan_build || skip "an ASan build reads /proc/self/maps at start"
 	# A child pid namespace with its own /proc, in a mount namespace of
 	# its own; setlastpid runs in that mount namespace but in the
 	# container's pid namespace, without CAP_SYS_ADMIN. The plain run

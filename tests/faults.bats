@@ -46,12 +46,6 @@ in_initial_pidns() {
 	[ "$(grep NSpid /proc/self/status | wc -w)" = 2 ]
 }
 
-# The binary is built with ASan, which reserves terabytes of address space
-# and makes system calls of its own: no memory limit, no call count holds.
-asan_build() {
-	ldd "$SETLASTPID" 2>/dev/null | grep -q libasan
-}
-
 needs_strace() {
 	command -v strace >/dev/null || skip "needs strace"
 }

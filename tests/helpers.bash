@@ -107,6 +107,13 @@ wait_bounded() {
 	wait "$1"
 }
 
+# asan_build: the command under test is built with AddressSanitizer, whose
+# run time reserves memory, reads /proc at start and makes system calls
+# of its own.
+asan_build() {
+	ldd "$(command -v "$SETLASTPID")" 2>/dev/null | grep -q libasan
+}
+
 # requires WHAT...: skip the test, saying why, unless each WHAT holds.
 requires() {
 	local what

@@ -10,7 +10,7 @@ load helpers
 setup() {
 	requires root
 	command -v valgrind >/dev/null || skip "needs valgrind"
-	! ldd "$SETLASTPID" | grep -q libasan || skip "an ASan build does not run under valgrind"
+	! asan_build || skip "an ASan build does not run under valgrind"
 	ldd "$SETLASTPID" >/dev/null 2>&1 || skip "valgrind cannot follow malloc in a static binary"
 	nest_create 3
 }

@@ -297,11 +297,6 @@ ct_assert_step() {
 	fi
 }
 
-# binary_is_asan: ASan's run time needs /proc, and makes system calls of its own.
-binary_is_asan() {
-	ldd "$(command -v "$SETLASTPID")" 2>/dev/null | grep -q libasan
-}
-
 # ct_assert_says_one_of NAME TEXT...: the run NAME said at least one of these.
 ct_assert_says_one_of() {
 	local err text
