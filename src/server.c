@@ -28,6 +28,9 @@
 #include "unixaddr.h"
 #include "wire.h"
 
+/* Requests served between two polls, at most: a stop signal waits no longer. */
+#define SERVE_BATCH 32
+
 static volatile sig_atomic_t stop_signal;
 
 static void note_stop(int sig)
@@ -361,7 +364,8 @@ static const char *not_in_level0(const struct served *srv, const struct request 
 	return text;
 }
 
-static void serve_one(int fd, const struct served *srv)
+/* One datagram, if there is one: false if none was waiting. */
+static bool serve_one(int fd, const struct served *srv)
 {
 	char buf[sizeof(struct wire_request) + 64], text[1024];
 	char control[CMSG_SPACE(sizeof(struct ucred))];
@@ -377,7 +381,7 @@ static void serve_one(int fd, const struct served *srv)
 
 	len = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
 	if (len < 0)
-		return;
+		return false;
 	req.from_len = msg.msg_namelen;
 	sender(&msg, srv, &req);
 	bad = parse_request(&req, buf, (size_t)len, (msg.msg_flags & MSG_TRUNC) != 0);
@@ -386,24 +390,25 @@ static void serve_one(int fd, const struct served *srv)
 		snprintf(text, sizeof(text), "malformed request: %s", bad);
 		log_line(&req, text);
 		reply(fd, &req, EXIT_USAGE, NULL, text);
-		return;
+		return true;
 	}
 	slp_vector_format(&req.vec, req.text, sizeof(req.text));
 	if (not_in_level0(srv, &req, text, sizeof(text))) {
 		err = (struct slp_error){ .code = SLP_E_OUTSIDE, .level = 0 };
 		log_line(&req, text);
 		reply(fd, &req, EX_DATAERR, &err, text);
-		return;
+		return true;
 	}
 	if (slp_holder_set(srv->holder, &req.vec, req.flags, &err) < 0) {
 		slp_strerror(&err, text, sizeof(text));
 		log_line(&req, text);
 		reply(fd, &req, slp_exit_status(&err), &err, text);
-		return;
+		return true;
 	}
 	if (srv->ctl->verbose)
 		log_line(&req, req.flags & SLP_DRY_RUN ? "would be done" : "done");
 	reply(fd, &req, EXIT_DONE, NULL, NULL);
+	return true;
 }
 
 /* The pids the helpers hold, said once at the start. */
@@ -506,8 +511,13 @@ int serve(const struct control *ctl, struct slp_target *target)
 	while (!stop_signal) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
+		/*
+		 * What is waiting, without a poll between: a few at a time,
+		 * so that a stop signal is seen between them.
+		 */
 		if (ppoll(&pfd, 1, NULL, &waiting) > 0)
-			serve_one(fd, &srv);
+			for (int n = 0; n < SERVE_BATCH && serve_one(fd, &srv); n++)
+				;
 	}
 	slp_holder_free(srv.holder);
 	if (made_file)

@@ -258,7 +258,7 @@ EOF
 	if job_ended "$SERVER"; then false; fi
 }
 
-@test "Linux 6.14+: a value above the level's own pid_max fails, by either protocol" {
+@test "Linux 6.14+: a value above the level's own pid_max fails, by either protocol, from outside and from a server of its own level" {
 	pid_max_per_ns || skip "this kernel has one pid_max for all (before Linux 6.14)"
 	serve_nest 2
 	nsenter --target "$NEST" --pid -- sh -c 'echo 1000 >/proc/sys/kernel/pid_max'
@@ -272,6 +272,16 @@ EOF
 	assert_unchanged
 	run_bounded -0 "$MIN_CLIENT" "$SOCK" 998
 	assert_next "$NEST" 999
+	# a server of its own level: its one write, the kernel's range check
+	serve_start nsenter --target "$NEST" --pid -- "$SETLASTPID" --serve="$SOCK.own" --verbose
+	remember_levels
+	run_bounded -1 "$MIN_CLIENT" "$SOCK.own" 1001
+	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK.own" 1001
+	assert_one_error_line "value 1 of VECTOR, 1001, is above pid_max (1000): give 0 to 1000"
+	assert_unchanged
+	run_bounded -0 "$MIN_CLIENT" "$SOCK.own" 1000
+	run_bounded -0 "$MIN_CLIENT" "$SOCK.own" 900
+	assert_next "$NEST" 901
 }
 
 @test "another user is refused by the socket's mode, and admitted with --socket-group" {

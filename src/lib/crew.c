@@ -383,6 +383,24 @@ int crew_fail(struct crew *crew, int failed, struct slp_error *err)
 	return fail_at(err, crew->target, (unsigned int)failed);
 }
 
+int crew_write_alone(struct crew *crew, unsigned int i, pid_t value, struct slp_error *err)
+{
+	struct job *job = &crew->jobs[i];
+	long ret;
+
+	crew_set_value(crew, i, value);
+	job->old_len = 0;
+	job->undone = false;
+	job->call = NULL;
+	ret = helper_pwrite(job->sysctl_fd, job->text, job->len);
+	job->written = ret >= 0;
+	if (job->written)
+		return 0;
+	if (ret != -EINVAL || !above_pid_max(job))
+		job_failed(job, "write", (int)-ret);
+	return crew_fail(crew, (int)i, err);
+}
+
 bool crew_all_undone(const struct crew *crew)
 {
 	for (unsigned int i = 0; i < crew->nr; i++)

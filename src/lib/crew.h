@@ -26,6 +26,7 @@
 #define format_pid(...) slp__format_pid(__VA_ARGS__)
 #define crew_fail(...) slp__crew_fail(__VA_ARGS__)
 #define crew_all_undone(...) slp__crew_all_undone(__VA_ARGS__)
+#define crew_write_alone(...) slp__crew_write_alone(__VA_ARGS__)
 
 enum job_what {
 	DO_NOTHING,
@@ -111,6 +112,12 @@ int crew_first_failure(const struct crew *crew, enum job_what what);
 /* err from the job of level failed: what it met there; -1. */
 int crew_fail(struct crew *crew, int failed, struct slp_error *err);
 
+/*
+ * The caller's own level i, the only one asked for: one write, by the
+ * caller, nothing to put back, the kernel's range check (its EINVAL, then
+ * pid_max read to say so). 0, or -1 with err.
+ */
+int crew_write_alone(struct crew *crew, unsigned int i, pid_t value, struct slp_error *err);
 /* Is every level written back as it was? */
 bool crew_all_undone(const struct crew *crew);
 
