@@ -33,11 +33,7 @@ setup() {
 }
 
 teardown() {
-	local pid
-	for pid in "${SIBLINGS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	kill_and_reap "${SIBLINGS[@]}"
 	cgroup_remove
 	nest_destroy_all
 }

@@ -151,14 +151,19 @@ nest_create() {
 	[ -n "$NEST" ] || { echo "nest_create: the nest did not start" >&2; return 1; }
 }
 
-# Kill every nest: the outer unshare's SIGKILL takes its child, the outer
-# namespace's init, and with it every namespace below.
-nest_destroy_all() {
+# kill_and_reap PID...: SIGKILL each, and reap it (a test's own children).
+kill_and_reap() {
 	local pid
-	for pid in "${NEST_KILL[@]}"; do
+	for pid in "$@"; do
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+}
+
+# Kill every nest: the outer unshare's SIGKILL takes its child, the outer
+# namespace's init, and with it every namespace below.
+nest_destroy_all() {
+	kill_and_reap "${NEST_KILL[@]}"
 	NEST_KILL=()
 }
 

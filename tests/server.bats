@@ -29,11 +29,7 @@ setup() {
 }
 
 teardown() {
-	local pid
-	for pid in "${SERVERS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	kill_and_reap "${SERVERS[@]}"
 	nest_destroy_all
 	if [ -n "${GROUP:-}" ]; then groupdel "$GROUP" 2>/dev/null || true; fi
 	if [ -n "${PUBLIC_DIR:-}" ]; then rm -rf "$PUBLIC_DIR"; fi
@@ -284,13 +280,19 @@ EOF
 	assert_next "$NEST" 901
 }
 
-@test "another user is refused by the socket's mode, and admitted with --socket-group" {
-	serve_nest 1
-	# a path nobody may reach: the test's own directory is root's alone
+# public_dir_and_group: PUBLIC_DIR, a directory anyone may reach (the
+# test's own is root's alone), and GROUP, a new system group; teardown
+# removes both.
+public_dir_and_group() {
 	PUBLIC_DIR=$(mktemp -d /tmp/setlastpid-server.XXXXXX)
 	chmod 0755 "$PUBLIC_DIR"
 	GROUP=slpsrv$$t$BATS_TEST_NUMBER
 	groupadd -r "$GROUP"
+}
+
+@test "another user is refused by the socket's mode, and admitted with --socket-group" {
+	serve_nest 1
+	public_dir_and_group
 	local gid nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --) member
 	gid=$(getent group "$GROUP" | cut -d: -f3)
 	member=(setpriv --reuid=65534 --regid=65534 --groups="$gid" --)
@@ -324,10 +326,7 @@ EOF
 
 @test "--socket-mode and --socket-group: the mode and group asked for, by name or number" {
 	serve_nest 1
-	PUBLIC_DIR=$(mktemp -d /tmp/setlastpid-server.XXXXXX)
-	chmod 0755 "$PUBLIC_DIR"
-	GROUP=slpsrv$$t$BATS_TEST_NUMBER
-	groupadd -r "$GROUP"
+	public_dir_and_group
 	local gid
 	gid=$(getent group "$GROUP" | cut -d: -f3)
 	serve "$PUBLIC_DIR/g" --socket-mode=0660 --socket-group="$gid"
@@ -347,10 +346,7 @@ EOF
 
 @test "--socket-group alone: mode 0660, its members admitted, others not" {
 	serve_nest 1
-	PUBLIC_DIR=$(mktemp -d /tmp/setlastpid-server.XXXXXX)
-	chmod 0755 "$PUBLIC_DIR"
-	GROUP=slpsrv$$t$BATS_TEST_NUMBER
-	groupadd -r "$GROUP"
+	public_dir_and_group
 	serve "$PUBLIC_DIR/group" --socket-group="$GROUP"
 	[ "$(stat -c '%a %G' "$PUBLIC_DIR/group")" = "660 $GROUP" ]
 	remember_levels
