@@ -17,7 +17,30 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
-static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+/*
+ * Every signal whose default action ends the process and that another
+ * process sends (not those of a fault in this one, SIGPIPE of a lost
+ * report, nor SIGKILL): whichever of them comes, the promise is the
+ * same, all or nothing; COMMAND's status is its own. The real-time
+ * signals glibc keeps for itself are not ours to take.
+ */
+static const int forwarded_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+	SIGXCPU, SIGXFSZ, SIGIO, SIGPWR,
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
+
+/* Each of them, and the real-time signals, for each does as for one. */
+static void forwarded_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(set, forwarded_signals[i]);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(set, sig);
+}
 
 /*
  * Forward the signals the caller does not ignore (one it ignores, as
@@ -29,9 +52,7 @@ static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
  */
 void hold_interrupts(sigset_t *interrupts)
 {
-	sigemptyset(interrupts);
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
-		sigaddset(interrupts, forwarded_signals[i]);
+	forwarded_set(interrupts);
 	sigprocmask(SIG_BLOCK, interrupts, NULL);
 }
 
@@ -39,6 +60,7 @@ void forward_signals(struct slp_spawn_attr *attr)
 {
 	struct sigaction sa = { .sa_handler = forward_signal }, dfl = { .sa_handler = SIG_DFL };
 	struct sigaction old;
+	sigset_t forwarded;
 
 	*attr = (struct slp_spawn_attr){
 		.flags = SLP_SPAWN_SETSIGMASK | SLP_SPAWN_SETSIGDEF | SLP_SPAWN_SETSIGIGN,
@@ -47,9 +69,10 @@ void forward_signals(struct slp_spawn_attr *attr)
 	sigemptyset(&attr->sigignore);
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&dfl.sa_mask);
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++) {
-		int sig = forwarded_signals[i];
-
+	forwarded_set(&forwarded);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&forwarded, sig) != 1)
+			continue;
 		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN &&
 		    sigaction(sig, &sa, NULL) == 0)
 			sigaddset(&attr->sigdefault, sig);

@@ -9,7 +9,9 @@
 #include "setlastpid.h"
 
 /*
- * Block SIGINT, SIGTERM, SIGHUP and SIGQUIT for the rest of the run, and
+ * Block SIGINT, SIGTERM, SIGHUP, SIGQUIT and every other signal another
+ * process may send that would end this one (SIGUSR1, SIGALRM, the
+ * real-time signals...) for the rest of the run, and
  * put them in interrupts: a set is abandoned for one that comes while
  * the levels are written (struct slp_options.interrupt; the library
  * leaves one the caller ignores ignored). One that comes after finds the
@@ -21,7 +23,7 @@ void hold_interrupts(sigset_t *interrupts);
 int die_of_signal(int sig);
 
 /*
- * Before COMMAND is created: pass SIGINT, SIGTERM, SIGHUP and SIGQUIT on
+ * Before COMMAND is created: pass those signals on
  * to it (those the caller does not ignore), held until its pid is known;
  * SIGCHLD at its default, so that COMMAND can be waited for. attr gets
  * what COMMAND must start with: the caller's mask and dispositions.

@@ -1013,6 +1013,21 @@ signal_trials() {
 	signal_trials INT 130 -G -c
 }
 
+@test "SIGUSR1 and SIGALRM during the set at depth 32: put back or done, never a death with every level set" {
+	needs_signal_at
+	in_initial_pidns || skip "needs to run in the initial pid namespace to nest 32 deep"
+	nest_make 32
+	signal_trials USR1 138 -g
+	signal_trials ALRM 142 -g
+}
+
+@test "SIGUSR1 with COMMAND at depth 32: COMMAND at its pids, or nothing run and nothing set" {
+	needs_signal_at
+	in_initial_pidns || skip "needs to run in the initial pid namespace to nest 32 deep"
+	nest_make 32
+	signal_trials USR1 138 -g -c
+}
+
 @test "SIGKILL mid-set: no helper outlives setlastpid" {
 	needs_signal_at
 	local depth=16 i delay span orphans=0 report=$BATS_TEST_TMPDIR/orphans
