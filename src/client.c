@@ -135,8 +135,19 @@ int ask_server(const struct control *ctl)
 		status = plain_server(ctl, fd, (unsigned char)rep.magic[0]);
 	} else if (got < (ssize_t)WIRE_REPLY_SIZE(0) || memcmp(rep.magic, WIRE_MAGIC, 4) != 0) {
 		status = no_answer(ctl, got, timed_out);
+	} else if (rep.status < 0 || rep.status > 255) {
+		/* an exit status no setlastpid has: 256 would be a success to the shell */
+		status = complain(EXIT_SYSTEM, "an answer from the server on %s with status %d, "
+				  "which no setlastpid exits with: what it did is unknown",
+				  ctl->connect, (int)rep.status);
 	} else {
+		/* the message is the line the server would print: one line, nothing past its end */
+		if ((size_t)got < sizeof(rep))
+			((char *)&rep)[got] = '\0';
 		rep.message[sizeof(rep.message) - 1] = '\0';
+		for (char *c = rep.message; *c; c++)
+			if ((unsigned char)*c < ' ' || *c == 0x7f)
+				*c = '?';
 		status = rep.status != EXIT_DONE ? complain(rep.status, "%s", rep.message) : done(ctl);
 	}
 	close(fd);

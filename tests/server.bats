@@ -759,3 +759,31 @@ free_value() {
 	assert_one_error_line "the server on $SOCK speaks set_ns_last_pid's protocol alone"
 	assert_unchanged
 }
+
+# fake_server NAME STATUS MESSAGE: answer one request on @NAME with an SLP1
+# reply of that status and message, as a broken or hostile server would.
+fake_server() {
+	python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(b"\0" + sys.argv[1].encode())
+s.settimeout(20)
+print("ready", flush=True)
+d, a = s.recvfrom(1000)
+s.sendto(b"SLP1" + struct.pack("=iii", int(sys.argv[2]), -1, 0) + sys.argv[3].encode() + b"\0", a)
+' "$@"
+}
+
+@test "--connect: a reply with a status no setlastpid exits with is 71, never 0; its message one line" {
+	command -v python3 >/dev/null || skip "needs python3 for a fake server"
+	local name=slp-fake-$$ ready
+	exec 4< <(fake_server "$name" 256 "refused")
+	read -r -t 10 ready <&4
+	run_bounded -71 --separate-stderr "$SETLASTPID" --connect="@$name" 5
+	assert_one_error_line "with status 256, which no setlastpid exits with"
+	exec 4< <(fake_server "$name" 65 $'first\nsecond')
+	read -r -t 10 ready <&4
+	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="@$name" 5
+	assert_stderr_is "setlastpid: first?second"
+	exec 4<&-
+}
