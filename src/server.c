@@ -147,9 +147,15 @@ static int make_socket(const struct control *ctl, bool *made_file)
 		return ret;
 	}
 	*made_file = !unix_abstract(ctl->serve);
-	/* the group first: a mode for it must not let the server's own group in meanwhile */
-	if (*made_file && ((gid != (gid_t)-1 && chown(ctl->serve, (uid_t)-1, gid) < 0) ||
-			   (mode != (mode_t)-1 && chmod(ctl->serve, mode) < 0))) {
+	/*
+	 * The group first: a mode for it must not let the server's own group
+	 * in meanwhile. Neither follows a symbolic link put in the socket's
+	 * place meanwhile, in a directory others may write to.
+	 */
+	if (*made_file &&
+	    ((gid != (gid_t)-1 &&
+	      fchownat(AT_FDCWD, ctl->serve, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0) ||
+	     (mode != (mode_t)-1 && fchmodat(AT_FDCWD, ctl->serve, mode, AT_SYMLINK_NOFOLLOW) < 0))) {
 		ret = -complain(EXIT_SYSTEM, "cannot set the owner or mode of %s: %m", ctl->serve);
 		unlink(ctl->serve);
 		close(fd);

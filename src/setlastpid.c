@@ -174,14 +174,26 @@ static int check_command_here(struct control *here)
 	return fail(&err);
 }
 
-/* --connect: the server sets the counters; COMMAND, if any, is created here, then checked. */
+/*
+ * --connect: the server sets the counters; COMMAND, if any, is created
+ * here, then checked. Once asked, the server cannot be stopped: from
+ * just before, the signals are held; one that came first ends it then,
+ * nothing asked; one that comes after finds the work done (or refused)
+ * and is discarded at exit, or passed on to COMMAND.
+ */
 static int connect_server(const struct control *ctl)
 {
 	struct control here = *ctl;
-	int status;
+	sigset_t interrupts;
+	int status, sig;
 
 	if (ctl->command && (status = check_command_here(&here)) != EXIT_DONE)
 		return status;
+	if (!ctl->dry_run) {
+		hold_interrupts(&interrupts);
+		if ((sig = pending_interrupt(&interrupts)) != 0)
+			return die_of_signal(sig);
+	}
 	status = ask_server(ctl);
 	if (status != EXIT_DONE || !ctl->command)
 		return status;

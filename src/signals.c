@@ -83,6 +83,18 @@ void forward_signals(struct slp_spawn_attr *attr)
 	sigprocmask(SIG_BLOCK, &attr->sigdefault, &attr->sigmask);
 }
 
+int pending_interrupt(const sigset_t *interrupts)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return 0;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(interrupts, sig) == 1 && sigismember(&pending, sig) == 1)
+			return sig;
+	return 0;
+}
+
 int die_of_signal(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };

@@ -19,6 +19,9 @@
  */
 void hold_interrupts(sigset_t *interrupts);
 
+/* The first of interrupts that came while they were held, or 0. */
+int pending_interrupt(const sigset_t *interrupts);
+
 /* Die of sig, as the caller would have had it not been held: 128 + sig if not. */
 int die_of_signal(int sig);
 

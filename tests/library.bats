@@ -47,6 +47,21 @@ lib_dir() {
 	assert_next "$NEST" "301 201 101"
 }
 
+@test "no descriptor to spare for pid_for_children: each call fails or not, and the caller's next child stays where it was born" {
+	requires root
+	command -v strace >/dev/null || skip "needs strace"
+	nest_create 3
+	local k
+	# the Kth open of it fails: a dry run, a set, COMMAND and --get each open it
+	for k in 1 2 3 4 5 6 7 8; do
+		run_bounded -0 strace -f -qq -o /dev/null -P /proc/thread-self/ns/pid_for_children \
+			-e trace=openat -e inject=openat:error=EMFILE:when="$k" \
+			"$API_DRIVER" back "/proc/$NEST/ns/pid" 300,200
+		[[ $output == *"cannot open /proc/thread-self/ns/pid_for_children: Too many open files (status 71)"* ]]
+		[[ $output == *"pid_for_children kept" ]]
+	done
+}
+
 @test "two threads, two targets, at once: each nest ends at its own vector" {
 	requires root
 	nest_create 2

@@ -362,6 +362,26 @@ public_dir_and_group() {
 	[ "$(stat -c '%a %G' "$PUBLIC_DIR/mode")" = "640 $GROUP" ]
 }
 
+@test "the socket swapped for a symbolic link before its group and mode are set: they are set on nothing else" {
+	command -v strace >/dev/null || skip "needs strace"
+	serve_nest 1
+	public_dir_and_group
+	local victim=$PUBLIC_DIR/victim
+	echo secret >"$victim"
+	chmod 0600 "$victim"
+	# bind() made the socket file, and takes 1.5 s to return: in its place, a link
+	serve_start --no-wait strace -f -qq -o /dev/null -e inject=bind:delay_exit=1500000 \
+		"$SETLASTPID" --serve="$PUBLIC_DIR/sock" --ns "$NS" --socket-group="$GROUP" --socket-mode=0666
+	wait_until "$TEST_TIMEOUT" test -S "$PUBLIC_DIR/sock"
+	rm "$PUBLIC_DIR/sock"
+	ln -s "$victim" "$PUBLIC_DIR/sock"
+	local status=0
+	wait_bounded "$SERVER" || status=$?
+	[ "$status" = 71 ]
+	grep -q "^setlastpid: cannot set the owner or mode of $PUBLIC_DIR/sock: " "$SERVER_LOG"
+	[ "$(stat -c '%a %U %G' "$victim")" = "600 root root" ]
+}
+
 @test "an existing socket file is replaced only if nothing answers on it" {
 	serve_nest 1
 	# not a socket: left alone
@@ -606,6 +626,29 @@ public_dir_and_group() {
 	assert_next "$NEST" 6001
 	[ "$(grep -c ': done$' "$SERVER_LOG")" = 2001 ]
 	[ -z "$(failure_lines)" ]
+}
+
+@test "Ctrl-C on a --connect client, swept over its run: exit 0 and every level set, or 130 and none" {
+	[ -n "${SIGNAL_AT:-}" ] && [ -x "$SIGNAL_AT" ] || skip "needs tests/faults/signal-at (make check builds it)"
+	serve_nest 3
+	serve "$SOCK"
+	local round delay vector set=0 cut=0
+	for ((round = 0; round < 40; round++)); do
+		delay=$((round * 100))
+		vector="$((1000 + round * 10)),$((2000 + round * 10)),$((3000 + round * 10))"
+		remember_levels
+		run_bounded "$SIGNAL_AT" -g INT "$delay" "$SETLASTPID" --connect="$SOCK" "$vector"
+		case $status in
+		0) assert_next "$NEST" "$((1001 + round * 10)) $((2001 + round * 10)) $((3001 + round * 10))"
+			set=$((set + 1)) ;;
+		130) assert_unchanged
+			cut=$((cut + 1)) ;;
+		*) echo "delay $delay us: status $status: $output" >&2
+			false ;;
+		esac
+	done
+	echo "# $set set (exit 0), $cut cut before the request (130)" >&3
+	[ "$set" -gt 0 ]
 }
 
 @test "--connect VALUE -- COMMAND, in level 0: COMMAND at VALUE + 1, its status handed on" {

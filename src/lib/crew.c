@@ -203,33 +203,57 @@ static int start_helper(struct crew *crew, unsigned int i)
 	return 0;
 }
 
+static void init_jobs(struct crew *crew)
+{
+	for (unsigned int i = 0; i < crew->nr; i++)
+		crew->jobs[i] = (struct job){ .wanted = true, .sysctl_fd = crew->sysctl_fd,
+					      .gen = &crew->gen, .creator = &crew->creator,
+					      .once = !crew->stay };
+}
+
 int crew_open(struct crew *crew, struct slp_target *target, unsigned int nr, int sysctl_fd,
 	      bool stay, struct slp_error *err)
 {
 	*crew = (struct crew){ .target = target, .nr = nr, .sysctl_fd = sysctl_fd,
 			       .stay = stay && HELPERS_MAY_OVERLAP, .creator = -1 };
+	crew->back = pidns_saved_or_fail(pidns_save(), err);
+	if (crew->back < 0)
+		return -1;
 	crew->stacks = aligned_alloc(64, (size_t)nr * HELPER_STACK);
-	if (!crew->stacks)
+	if (!crew->stacks) {
+		close(crew->back);
+		crew->back = -1;
 		return fail_sys(err, ENOMEM, "allocate memory for", "the helpers");
+	}
 #ifdef SYS_pidfd_open
 	/* before Linux 5.3, or no descriptor to spare: getppid() alone, which can miss it */
 	crew->creator = fd_off_stdio((int)syscall(SYS_pidfd_open, getpid(), 0));
 #endif
-	for (unsigned int i = 0; i < nr; i++)
-		crew->jobs[i] = (struct job){ .wanted = true, .sysctl_fd = sysctl_fd,
-					      .gen = &crew->gen, .creator = &crew->creator,
-					      .once = !crew->stay };
+	init_jobs(crew);
 	return 0;
+}
+
+void crew_open_borrowing(struct crew *crew, const struct crew *from)
+{
+	*crew = (struct crew){ .target = from->target, .nr = from->nr,
+			       .sysctl_fd = from->sysctl_fd, .stacks = from->stacks,
+			       .creator = from->creator, .back = from->back, .borrowed = true };
+	init_jobs(crew);
 }
 
 void crew_close(struct crew *crew)
 {
 	crew_stop(crew);
+	if (crew->borrowed)
+		return;
 	free(crew->stacks);
 	crew->stacks = NULL;
 	if (crew->creator >= 0)
 		close(crew->creator);
 	crew->creator = -1;
+	if (crew->back >= 0)
+		close(crew->back);
+	crew->back = -1;
 }
 
 void crew_set_value(struct crew *crew, unsigned int i, pid_t value)
@@ -247,7 +271,6 @@ bool crew_is_callers(const struct crew *crew, unsigned int i)
 
 void crew_start(struct crew *crew, enum job_what what)
 {
-	int saved = pidns_save();
 	unsigned int i;
 
 	for (i = 0; i < crew->nr; i++) {
@@ -263,7 +286,7 @@ void crew_start(struct crew *crew, enum job_what what)
 		else if (start_helper(crew, i) < 0)
 			break;
 	}
-	pidns_restore(saved);
+	pidns_back(crew->back);
 	for (i = 0; i < crew->nr; i++)
 		wait_done(&crew->jobs[i]);
 }
@@ -313,16 +336,16 @@ void crew_stop(struct crew *crew)
 
 int crew_mend(struct crew *crew)
 {
-	int saved = -1, ret = 0;
+	bool entered = false;
+	int ret = 0;
 
 	for (unsigned int i = 0; i < crew->nr; i++) {
 		struct job *job = &crew->jobs[i];
 
 		if (crew_is_callers(crew, i) || __atomic_load_n(&job->state, __ATOMIC_ACQUIRE))
 			continue;
-		/* only when one is gone: setns() below moves our next children */
-		if (saved < 0)
-			saved = pidns_save();
+		/* setns() below moves our next children: back after */
+		entered = true;
 		/* gone: reaped, and another in its place, which waits for a job */
 		reap_helper(job);
 		job->what = DO_NOTHING;
@@ -332,7 +355,8 @@ int crew_mend(struct crew *crew)
 		}
 		wait_done(job);
 	}
-	pidns_restore(saved);
+	if (entered)
+		pidns_back(crew->back);
 	return ret;
 }
 

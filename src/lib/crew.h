@@ -14,6 +14,7 @@
 
 #define crew_open(...) slp__crew_open(__VA_ARGS__)
 #define crew_close(...) slp__crew_close(__VA_ARGS__)
+#define crew_open_borrowing(...) slp__crew_open_borrowing(__VA_ARGS__)
 #define crew_set_value(...) slp__crew_set_value(__VA_ARGS__)
 #define crew_start(...) slp__crew_start(__VA_ARGS__)
 #define crew_give(...) slp__crew_give(__VA_ARGS__)
@@ -76,6 +77,8 @@ struct crew {
 	bool stay;		/* helpers stay for more jobs */
 	int gen;		/* bumped for each job the caller gives: the helpers' futex */
 	int creator;		/* a pidfd of the caller's process, for helpers to see it gone; or -1 */
+	int back;		/* the caller's pid_for_children, to come back to after setns() */
+	bool borrowed;		/* stacks, back and creator are another crew's */
 	struct job jobs[SLP_VECTOR_MAX];
 };
 
@@ -83,6 +86,12 @@ struct crew {
 int crew_open(struct crew *crew, struct slp_target *target, unsigned int nr, int sysctl_fd,
 	      bool stay, struct slp_error *err);
 void crew_close(struct crew *crew);
+/*
+ * A crew of helpers that do one job each, on what from holds (its stacks,
+ * its descriptors): for an undo once from's own helpers are gone, with
+ * nothing to acquire. Nothing can fail.
+ */
+void crew_open_borrowing(struct crew *crew, const struct crew *from);
 
 /* jobs[i] for a write of value (the job itself is given by crew_start or crew_give). */
 void crew_set_value(struct crew *crew, unsigned int i, pid_t value);

@@ -39,10 +39,13 @@ static int probe(void *arg)
 static int create_probe(struct slp_target *target, struct probe *p, struct slp_error *err)
 {
 	bool enter = !target_is_callers(target, 0);
-	int saved = enter ? pidns_save() : -1, errnum;
-	char *stack = malloc(PROBE_STACK);
+	int saved = enter ? pidns_saved_or_fail(pidns_save(), err) : -1, errnum;
+	char *stack;
 	pid_t pid;
 
+	if (enter && saved < 0)
+		return -1;
+	stack = malloc(PROBE_STACK);
 	if (!stack) {
 		pidns_restore(saved);
 		return fail_sys(err, ENOMEM, "allocate memory for", "reading the counters");

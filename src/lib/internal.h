@@ -49,6 +49,8 @@
 #define read_text(...) slp__read_text(__VA_ARGS__)
 #define open_ns_last_pid(...) slp__open_ns_last_pid(__VA_ARGS__)
 #define pidns_restore(...) slp__pidns_restore(__VA_ARGS__)
+#define pidns_back(...) slp__pidns_back(__VA_ARGS__)
+#define pidns_saved_or_fail(...) slp__pidns_saved_or_fail(__VA_ARGS__)
 #define pidns_save(...) slp__pidns_save(__VA_ARGS__)
 #define pid_max_per_namespace(...) slp__pid_max_per_namespace(__VA_ARGS__)
 #define plan_check(...) slp__plan_check(__VA_ARGS__)
@@ -146,10 +148,16 @@ int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max);
 ssize_t read_text(int dir_fd, const char *path, char *buf, size_t size);
 /*
  * The calling thread's pid_for_children, to put back after setns():
- * an fd, or -1 when it cannot be had (then it is left where it ends).
+ * an fd, or -1 with errno. Taken before the first write, so that no
+ * want of a descriptor can leave the caller's next child in a level.
  */
 int pidns_save(void);
+/* Back to saved, which stays open. */
+void pidns_back(int saved);
+/* Back to saved, closed. */
 void pidns_restore(int saved);
+/* saved, or err (an "open" of pid_for_children that failed): -1. */
+int pidns_saved_or_fail(int saved, struct slp_error *err);
 
 /* What a run does, decided once, before anything: used by the real run and the dry run. */
 struct method;

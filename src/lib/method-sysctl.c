@@ -45,12 +45,10 @@ static int undo_by_new_helpers(struct plan *plan)
 {
 	struct crew *crew = &plan->sysctl->crew, back;
 	unsigned int nr = crew->nr, i;
-	struct slp_error ignored;
 	int tries, ret = -1;
 
-	error_clear(&ignored);
-	if (crew_open(&back, crew->target, nr, crew->sysctl_fd, false, &ignored) < 0)
-		return -1;
+	/* the gone helpers' stacks and descriptors: nothing to acquire now */
+	crew_open_borrowing(&back, crew);
 	for (tries = 0; tries < UNDO_TRIES; tries++) {
 		bool left = false;
 
@@ -274,7 +272,11 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 		}
 		for (uint32_t i = 0; i < vec->nr; i++)
 			crew->jobs[i].check_pid_max = per_level && !target_is_callers(plan->target, i);
-		crew_give(crew, DO_WRITE);
+		/* helpers of one job each (see rawsys.h) are gone: new ones write */
+		if (crew->stay)
+			crew_give(crew, DO_WRITE);
+		else
+			crew_start(crew, DO_WRITE);
 	} else {
 		crew_start(crew, what);
 	}

@@ -131,9 +131,16 @@ int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
 	return n;
 }
 
+#define PID_FOR_CHILDREN "/proc/thread-self/ns/pid_for_children"
+
 int pidns_save(void)
 {
-	return fd_off_stdio(open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+	return fd_off_stdio(open(PID_FOR_CHILDREN, O_RDONLY | O_CLOEXEC));
+}
+
+int pidns_saved_or_fail(int saved, struct slp_error *err)
+{
+	return saved >= 0 ? saved : fail_sys(err, errno, "open", PID_FOR_CHILDREN);
 }
 
 /*
@@ -141,10 +148,16 @@ int pidns_save(void)
  * levels but not over its own pid namespace): then it stays where the
  * last setns() left it, where only the caller's next child is born.
  */
+void pidns_back(int saved)
+{
+	if (saved >= 0)
+		(void)setns(saved, CLONE_NEWPID);
+}
+
 void pidns_restore(int saved)
 {
 	if (saved < 0)
 		return;
-	(void)setns(saved, CLONE_NEWPID);
+	pidns_back(saved);
 	close(saved);
 }

@@ -20,7 +20,8 @@
 #include <unistd.h>
 #include <linux/futex.h>
 
-#if defined(__x86_64__)
+/* SLP_GENERIC_HELPERS (CPPFLAGS=-DSLP_GENERIC_HELPERS): the portable path below on any machine, to test it */
+#if defined(__x86_64__) && !defined(SLP_GENERIC_HELPERS)
 #define HELPERS_MAY_OVERLAP 1
 static inline long raw_syscall4(long nr, long a, long b, long c, long d)
 {
@@ -33,7 +34,7 @@ static inline long raw_syscall4(long nr, long a, long b, long c, long d)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) && !defined(SLP_GENERIC_HELPERS)
 #define HELPERS_MAY_OVERLAP 1
 static inline long raw_syscall4(long nr, long a, long b, long c, long d)
 {

@@ -321,8 +321,11 @@ int check_entry(const struct plan *plan, struct slp_error *err)
 {
 	struct slp_target *target = plan->target;
 	unsigned int nr = plan->vec->nr, i;
-	int saved = pidns_save();
+	bool enters = !target_is_callers(target, 0);
+	int saved = enters ? pidns_saved_or_fail(pidns_save(), err) : -1;
 
+	if (enters && saved < 0)
+		return -1;
 	for (i = 0; i < nr; i++) {
 		if (target_is_callers(target, i))
 			continue;

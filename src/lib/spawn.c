@@ -63,6 +63,7 @@ struct spawn {
 	int made[2];		/* its to us: COMMAND's pid, or -errno */
 	/* ours to COMMAND: the helpers kept for an undo are gone, exec (closed: never) */
 	int helpers_gone[2];
+	int back;		/* our pid_for_children, to come back to from level 0 */
 };
 
 /* The pids of this process, innermost first, from NSpid; -1 if unknown. */
@@ -416,15 +417,13 @@ static int start_maker(struct spawn *spawn, struct slp_error *err)
 {
 	const struct plan *plan = &spawn->plan;
 	pid_t in_the_way = 0;
-	int saved;
 
 	if (pipe_off_stdio(spawn->go) < 0 || pipe_off_stdio(spawn->made) < 0)
 		return fail_sys(err, errno, "make a pipe for", "COMMAND");
-	saved = pidns_save();
 	if (setns(plan->target->level[0].fd, CLONE_NEWPID) < 0) {
 		int errnum = errno;
 
-		pidns_restore(saved);
+		pidns_back(spawn->back);
 		return fail_code(err, errnum == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errnum,
 				 "enter", plan->target->name);
 	}
@@ -437,7 +436,7 @@ static int start_maker(struct spawn *spawn, struct slp_error *err)
 		if (pid < 0) {
 			int errnum = errno;
 
-			pidns_restore(saved);
+			pidns_back(spawn->back);
 			if (in_the_way > 0) {
 				kill(in_the_way, SIGKILL);
 				reap(in_the_way);
@@ -456,7 +455,7 @@ static int start_maker(struct spawn *spawn, struct slp_error *err)
 		}
 		in_the_way = pid;
 	}
-	pidns_restore(saved);
+	pidns_back(spawn->back);
 	if (in_the_way > 0) {
 		kill(in_the_way, SIGKILL);
 		reap(in_the_way);
@@ -496,6 +495,10 @@ static int acquire(struct spawn *spawn, struct slp_error *err)
 	if (pipe_off_stdio(spawn->pipe) < 0 ||
 	    (spawn->plan.method == &method_sysctl && pipe_off_stdio(spawn->helpers_gone) < 0))
 		return fail_sys(err, errno, "make a pipe for", "COMMAND");
+	/* level 0 entered to create COMMAND (or its maker), and left */
+	if (!target_is_callers(spawn->plan.target, 0) &&
+	    (spawn->back = pidns_saved_or_fail(pidns_save(), err)) < 0)
+		return -1;
 	if ((spawn->plan.flags & SLP_LOCK) && (spawn->lock_fd = lock_take(dry_run, err)) < 0)
 		return -1;
 	return 0;
@@ -545,6 +548,9 @@ static void release(struct spawn *spawn)
 	}
 	spawn->pipe[0] = spawn->pipe[1] = -1;
 	spawn->helpers_gone[0] = spawn->helpers_gone[1] = -1;
+	if (spawn->back >= 0)
+		close(spawn->back);
+	spawn->back = -1;
 }
 
 /* Enter level 0 (setns() moves only our next child there) and create the child. */
@@ -552,13 +558,12 @@ static pid_t create_child(struct spawn *spawn, struct slp_error *err)
 {
 	const struct plan *plan = &spawn->plan;
 	bool enter = !target_is_callers(plan->target, 0) && !spawn->maker;
-	int saved = enter ? pidns_save() : -1;
 	pid_t pid;
 
 	if (enter && setns(plan->target->level[0].fd, CLONE_NEWPID) < 0) {
 		int errnum = errno;
 
-		pidns_restore(saved);
+		pidns_back(spawn->back);
 		return fail_code(err, errnum == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errnum,
 				 "enter", plan->target->name);
 	}
@@ -566,14 +571,14 @@ static pid_t create_child(struct spawn *spawn, struct slp_error *err)
 	if (pid < 0) {
 		int errnum = errno;
 
-		pidns_restore(saved);
+		pidns_back(spawn->back);
 		if (errnum == ENOSPC && (plan->flags & SLP_NEW_PIDNS))
 			return fail_code(err, SLP_E_TOO_DEEP_NEW, errnum, NULL, plan->target->name);
 		if (plan->flags & SLP_EXACT)
 			return fail_exact(plan, errnum, err);
 		return fail_sys(err, errnum, "create COMMAND in", plan->target->name);
 	}
-	pidns_restore(saved);
+	pidns_back(spawn->back);
 	return pid;
 }
 
@@ -625,7 +630,7 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 {
 	struct spawn spawn = { .argv = argv, .attr = attr, .pipe = { -1, -1 }, .lock_fd = -1,
 			       .go = { -1, -1 }, .made = { -1, -1 },
-			       .helpers_gone = { -1, -1 } };
+			       .helpers_gone = { -1, -1 }, .back = -1 };
 	struct slp_target *own = NULL;
 	struct slp_error local = { .level = -1 };
 	int ret;

@@ -7,6 +7,7 @@
  *
  *   api-driver rounds NS_PATH VECTOR N
  *   api-driver threads NS_PATH_A VECTOR_A NS_PATH_B VECTOR_B N
+ *   api-driver back NS_PATH VECTOR
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "setlastpid.h"
@@ -143,13 +145,76 @@ static int threads(char **argv, int n)
 	return 0;
 }
 
+/* The namespace this thread's next child is born in. */
+static ino_t pid_for_children(void)
+{
+	struct stat st;
+
+	return stat("/proc/thread-self/ns/pid_for_children", &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * Each call that enters the levels, failing or not, leaves this thread's
+ * next child where it was (a fault may make any of them fail: that is
+ * the test's doing, and told, but not judged here).
+ */
+static int back(const char *path, const char *text)
+{
+	static const char *const names[] = { "dry run", "set", "spawn", "get" };
+	char *argv[] = { "true", NULL };
+	ino_t before = pid_for_children();
+	struct slp_target *target;
+	struct slp_vector vec, got;
+	struct slp_error err;
+	int moved = 0, ret, status;
+	pid_t pid;
+
+	parse_or_die(text, &vec);
+	if (slp_target_open(&target, path, &err) < 0)
+		return complain(path, &err);
+	for (int call = 0; call < 4; call++) {
+		switch (call) {
+		case 0:
+			ret = slp_set(target, &vec, &(struct slp_options){ .flags = SLP_DRY_RUN },
+				      NULL, &err);
+			break;
+		case 1:
+			ret = slp_set(target, &vec, NULL, NULL, &err);
+			break;
+		case 2:
+			ret = slp_spawn(target, &vec, NULL, argv, NULL, &pid, NULL, &err);
+			if (ret == 0)
+				waitpid(pid, &status, 0);
+			break;
+		default:
+			ret = slp_get(target, &got, NULL, &err);
+			break;
+		}
+		if (ret < 0)
+			complain(names[call], &err);
+		if (pid_for_children() != before) {
+			fprintf(stderr, "api-driver: after the %s, this thread's next child is "
+					"born elsewhere\n", names[call]);
+			moved = 1;
+		}
+	}
+	slp_target_free(target);
+	if (moved)
+		return -1;
+	printf("pid_for_children kept\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "rounds") == 0)
 		return rounds(argv[2], argv[3], atoi(argv[4])) ? 1 : 0;
 	if (argc == 7 && strcmp(argv[1], "threads") == 0)
 		return threads(argv + 2, atoi(argv[6])) ? 1 : 0;
+	if (argc == 4 && strcmp(argv[1], "back") == 0)
+		return back(argv[2], argv[3]) ? 1 : 0;
 	fprintf(stderr, "usage: api-driver rounds NS_PATH VECTOR N\n"
-			"       api-driver threads NS_PATH_A VECTOR_A NS_PATH_B VECTOR_B N\n");
+			"       api-driver threads NS_PATH_A VECTOR_A NS_PATH_B VECTOR_B N\n"
+			"       api-driver back NS_PATH VECTOR\n");
 	return 2;
 }
