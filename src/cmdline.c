@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmdline.h"
 #include "diag.h"
@@ -334,9 +335,59 @@ static bool lone_vector(const char *arg, struct control *ctl)
 	       slp_vector_parse(arg, &ctl->vec, why, sizeof(why)) == 0;
 }
 
+/*
+ * getopt's and argp's own words, while argp parses: getopt says what is
+ * wrong ("unrecognized option '--x'") and argp, on a line of its own,
+ * what to do ("Try `setlastpid --help'..."). Made one line, as every
+ * other message: the first, with a pointer to --help. What comes after
+ * argp's line (argp exits then) passes as it is.
+ */
+struct one_line {
+	char text[512];
+	size_t len;
+	bool told;
+};
+
+#define ARGP_TRY "Try `"
+
+static void one_line_end(struct one_line *line)
+{
+	char out[sizeof(line->text) + 64];
+	int len;
+
+	if (line->told) {
+		len = snprintf(out, sizeof(out), "%.*s\n", (int)line->len, line->text);
+	} else if (line->len >= strlen(ARGP_TRY) &&
+		   memcmp(line->text, ARGP_TRY, strlen(ARGP_TRY)) == 0) {
+		line->told = true;
+		len = 0;
+	} else {
+		len = snprintf(out, sizeof(out), "%.*s; see " PACKAGE_NAME " --help\n",
+			       (int)line->len, line->text);
+	}
+	if (len > 0)
+		(void)!write(STDERR_FILENO, out, (size_t)len < sizeof(out) ? (size_t)len : sizeof(out) - 1);
+	line->len = 0;
+}
+
+static ssize_t one_line_write(void *cookie, const char *buf, size_t size)
+{
+	struct one_line *line = cookie;
+
+	for (size_t i = 0; i < size; i++) {
+		if (buf[i] == '\n')
+			one_line_end(line);
+		else if (line->len < sizeof(line->text))
+			line->text[line->len++] = buf[i];
+	}
+	return (ssize_t)size;
+}
+
 bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int argp_flags,
 			int *status)
 {
+	static struct one_line line;
+	FILE *saved_stderr = stderr, *words;
 	static const struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
 	struct parse parse = { .ctl = ctl };
 	error_t err;
@@ -350,8 +401,21 @@ bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int
 	if (argc > 0)
 		argv[0] = (char *)PACKAGE_NAME;
 	argp_err_exit_status = EXIT_USAGE;
+	/* without the memory for it, getopt's and argp's lines as they are */
+	line = (struct one_line){ 0 };
+	words = fopencookie(&line, "w", (cookie_io_functions_t){ .write = one_line_write });
+	if (words) {
+		setvbuf(words, NULL, _IONBF, 0);
+		stderr = words;
+	}
 	err = argp_parse(&argp, argc, argv,
 			 (argp_flags & ~PARSE_NO_SHORTCUT) | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, &parse);
+	if (words) {
+		stderr = saved_stderr;
+		if (line.len > 0)
+			one_line_end(&line);
+		fclose(words);
+	}
 	if (parse.usage[0]) {
 		*status = complain(EXIT_USAGE, "%s", parse.usage);
 		return false;

@@ -71,10 +71,15 @@ load helpers
 	run_bounded -64 --separate-stderr "$SETLASTPID" --method=fast 1
 	assert_stderr_is "setlastpid: invalid --method 'fast': give auto, ioctl, sysctl or spin"
 	run_bounded -64 --separate-stderr "$SETLASTPID" --bogus 1
-	[ "${stderr%%$'\n'*}" = "setlastpid: unrecognized option '--bogus'" ]
+	assert_stderr_is "setlastpid: unrecognized option '--bogus'; see setlastpid --help"
+	# getopt's words and argp's "Try ..." line, made one line
+	run_bounded -64 --separate-stderr "$SETLASTPID" -Q 1
+	assert_stderr_is "setlastpid: invalid option -- 'Q'; see setlastpid --help"
+	run_bounded -64 --separate-stderr "$SETLASTPID" --ns
+	assert_stderr_is "setlastpid: option '--ns' requires an argument; see setlastpid --help"
 	# glibc argp's hidden options are not ours: --HANG would sleep an hour
 	run_bounded -64 --separate-stderr "$SETLASTPID" --HANG=1 1
-	[ "${stderr%%$'\n'*}" = "setlastpid: unrecognized option '--HANG=1'" ]
+	assert_stderr_is "setlastpid: unrecognized option '--HANG=1'; see setlastpid --help"
 	run_bounded -64 --separate-stderr "$SETLASTPID" --program-name=other 1
 	run_bounded -64 --separate-stderr "$SETLASTPID" --exact 1
 	assert_stderr_is "setlastpid: --exact creates a process: give it, as in setlastpid --exact VECTOR -- COMMAND"

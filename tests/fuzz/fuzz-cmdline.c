@@ -19,9 +19,12 @@
 /* What a parse that returned must have made of the command line. */
 static void check_control(const struct control *ctl)
 {
-	if ((ctl->vec.nr < 1 && !ctl->get) || ctl->vec.nr > SLP_VECTOR_MAX)
+	/* --get and --serve alone take no VECTOR */
+	if ((ctl->vec.nr < 1 && !ctl->get && !ctl->serve) || ctl->vec.nr > SLP_VECTOR_MAX)
 		abort();
-	if (ctl->get && (ctl->vec.nr || ctl->command || ctl->exact || ctl->new_pidns))
+	if ((ctl->get || ctl->serve) && (ctl->vec.nr || ctl->command || ctl->exact || ctl->new_pidns))
+		abort();
+	if (ctl->get && ctl->serve)
 		abort();
 	if (ctl->new_pidns && !ctl->command)
 		abort();
@@ -30,7 +33,8 @@ static void check_control(const struct control *ctl)
 			abort();
 	if (ctl->exact && !ctl->command)
 		abort();
-	if ((unsigned int)ctl->method > SLP_METHOD_SYSCTL)
+	if (ctl->method != SLP_METHOD_AUTO && ctl->method != SLP_METHOD_IOCTL &&
+	    ctl->method != SLP_METHOD_SYSCTL && ctl->method != SLP_METHOD_SPIN)
 		abort();
 	if (ctl->command && !ctl->command[0])
 		abort();
