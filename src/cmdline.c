@@ -43,7 +43,7 @@ static const struct argp_option options[] = {
 	  "cooperating restorers never take each other's pids", 1 },
 	{ "exact", OPT_EXACT, NULL, 0,
 	  "Create COMMAND with clone3() and set_tid = VECTOR + 1 per level: the pids "
-	  "or nothing, no counter written, no race (Linux 5.5)", 1 },
+	  "or nothing, no counter written, no race (Linux 5.5); no --method", 1 },
 	{ "new-pidns", OPT_NEW_PIDNS, NULL, 0,
 	  "COMMAND is pid 1 of a new pid namespace below the one --ns names, with "
 	  "VECTOR + 1 there and above: a nest rebuilt from the outside in", 1 },
@@ -289,6 +289,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (ctl->exact && !ctl->command)
 			return usage_error(parse, "--exact creates a process: give it, "
 					   "as in setlastpid --exact VECTOR -- COMMAND");
+		if (ctl->exact && ctl->method != SLP_METHOD_AUTO)
+			return usage_error(parse, "--exact sets no counter, it creates COMMAND at its "
+					   "pids with clone3(): drop --method, or drop --exact");
 		if (ctl->new_pidns && !ctl->command)
 			return usage_error(parse, "--new-pidns creates a process: give it, "
 					   "as in setlastpid --new-pidns VECTOR -- COMMAND");

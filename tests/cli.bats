@@ -83,6 +83,8 @@ load helpers
 	run_bounded -64 --separate-stderr "$SETLASTPID" --program-name=other 1
 	run_bounded -64 --separate-stderr "$SETLASTPID" --exact 1
 	assert_stderr_is "setlastpid: --exact creates a process: give it, as in setlastpid --exact VECTOR -- COMMAND"
+	run_bounded -64 --separate-stderr "$SETLASTPID" --exact --method=spin 1 -- true
+	assert_stderr_is "setlastpid: --exact sets no counter, it creates COMMAND at its pids with clone3(): drop --method, or drop --exact"
 }
 
 @test "exit 66: --ns does not exist" {
