@@ -31,7 +31,7 @@ static void check_control(const struct control *ctl)
 	for (unsigned int i = 0; i < ctl->vec.nr; i++)
 		if (ctl->vec.pid[i] < 0)
 			abort();
-	if (ctl->exact && !ctl->command)
+	if (ctl->exact && (!ctl->command || ctl->method != SLP_METHOD_AUTO))
 		abort();
 	if (ctl->method != SLP_METHOD_AUTO && ctl->method != SLP_METHOD_IOCTL &&
 	    ctl->method != SLP_METHOD_SYSCTL && ctl->method != SLP_METHOD_SPIN)
