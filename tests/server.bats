@@ -819,13 +819,14 @@ s.sendto(b"SLP1" + struct.pack("=iii", int(sys.argv[2]), -1, 0) + sys.argv[3].en
 
 @test "--connect: a reply with a status no setlastpid exits with is 71, never 0; its message one line" {
 	command -v python3 >/dev/null || skip "needs python3 for a fake server"
-	local name=slp-fake-$$ ready
+	local name=slp-fake-$$
+	# its first line: bound, listening
 	exec 4< <(fake_server "$name" 256 "refused")
-	read -r -t 10 ready <&4
+	read -r -t 10 _ <&4
 	run_bounded -71 --separate-stderr "$SETLASTPID" --connect="@$name" 5
 	assert_one_error_line "with status 256, which no setlastpid exits with"
 	exec 4< <(fake_server "$name" 65 $'first\nsecond')
-	read -r -t 10 ready <&4
+	read -r -t 10 _ <&4
 	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="@$name" 5
 	assert_stderr_is "setlastpid: first?second"
 	exec 4<&-
