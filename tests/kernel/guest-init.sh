@@ -13,7 +13,13 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/null >/dev/console 2>&1
-mount -t tmpfs tmpfs /tmp	# tmpfs with xattrs: setcap works on copies there
+# tmpfs with xattrs, so that setcap works on copies there; what the
+# initramfs has in /tmp (the tree under test, when the host's is there)
+# copied in first, not hidden
+mkdir -p /run/tmp
+mount -t tmpfs tmpfs /run/tmp
+cp -a /tmp/. /run/tmp/
+mount --bind /run/tmp /tmp
 ln -s /proc/self/fd /dev/fd
 ln -s /proc/self/fd/0 /dev/stdin
 ln -s /proc/self/fd/1 /dev/stdout
