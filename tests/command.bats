@@ -101,10 +101,11 @@ setup() {
 	NEST_KILL+=("$!")
 	# ...while every clone(), COMMAND's fork the last of them (the sysctl
 	# method's helpers before it, none for the ioctl), waits 0.3 s: the
-	# counters have moved on by the time COMMAND is created
+	# counters have moved on by the time COMMAND is created (3000: below
+	# the smallest pid_max, 4096, a tinyconfig kernel's)
 	run_bounded -75 --separate-stderr strace -qq -o /dev/null -e inject=clone:delay_enter=300000:when=1+ \
-		"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 30000,30000 -- touch "$BATS_TEST_TMPDIR/ran"
-	[[ $stderr =~ ^setlastpid:\ cannot\ run\ touch:\ it\ got\ pid\ [0-9]+\ in\ level\ [01]\ \(pid:\[[0-9]+\]\)\ of\ /proc/$NEST/ns/pid,\ not\ 30001:\ another\ process\ was\ created\ there\ first\;\ nothing\ was\ run,\ try\ again\ \(--exact\ or\ --lock\ prevent\ this\)$ ]]
+		"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 3000,3000 -- touch "$BATS_TEST_TMPDIR/ran"
+	[[ $stderr =~ ^setlastpid:\ cannot\ run\ touch:\ it\ got\ pid\ [0-9]+\ in\ level\ [01]\ \(pid:\[[0-9]+\]\)\ of\ /proc/$NEST/ns/pid,\ not\ 3001:\ another\ process\ was\ created\ there\ first\;\ nothing\ was\ run,\ try\ again\ \(--exact\ or\ --lock\ prevent\ this\)$ ]]
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 }
 
