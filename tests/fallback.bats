@@ -267,3 +267,22 @@ setup() {
 		assert_stderr_is "setlastpid: cannot open /proc/sys/kernel/ns_last_pid: the kernel lacks CONFIG_CHECKPOINT_RESTORE"
 	done
 }
+
+@test "exit 69 with no /proc, --ns a bind-mounted namespace file, COMMAND too: the dry run agrees" {
+	! asan_build || skip "an ASan build cannot start without /proc"
+	nest_create 1
+	touch "$BATS_TEST_TMPDIR/ns"
+	# in a mount namespace of the test's own: the nest's namespace file
+	# bound to a file of ours, then /proc unmounted there
+	# shellcheck disable=SC2016 # expanded by that shell
+	local script='mount --bind "/proc/$1/ns/pid" "$2" && umount -l /proc && shift 2 && exec "$@"'
+	local args
+	remember_levels
+	for args in "500 -- true" "-n 500 -- true" "500" "-n 500" "--exact 500 -- true"; do
+		# shellcheck disable=SC2086 # args is split on purpose
+		run_bounded -69 --separate-stderr unshare --mount --propagation private -- sh -c "$script" sh \
+			"$NEST" "$BATS_TEST_TMPDIR/ns" "$SETLASTPID" --ns "$BATS_TEST_TMPDIR/ns" $args
+		assert_one_error_line "/proc is not mounted here"
+	done
+	assert_unchanged
+}

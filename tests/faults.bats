@@ -779,10 +779,10 @@ sweep_calls() {
 		for err in EAGAIN ENOMEM; do
 			# fork() is clone() without CLONE_VM (0x100); helpers have it
 			STATUSES=71 trial -c "$SECCOMP_RUN" "clone:$err:a0&0x100=0" -- --method=sysctl
-			assert_one_error_line "cannot create COMMAND in /proc/$NEST/ns/pid: "
+			assert_one_error_line "cannot create sh in /proc/$NEST/ns/pid: "
 			[[ $stderr == *"; the levels written were put back" ]]
 			STATUSES=71 trial -c "$SECCOMP_RUN" "clone:$err:a0&0x100=0" -- --lock
-			assert_one_error_line "cannot create COMMAND"
+			assert_one_error_line "cannot create sh in"
 		done
 	done
 }
@@ -1153,7 +1153,7 @@ signal_trials() {
 			# clones 1 to DEPTH are the helpers; COMMAND's fork and every
 			# clone after it fail, as in a pids cgroup another process fills
 			STATUSES=71 trial -c strace -f -qq -o /dev/null -e "inject=clone:error=$err:when=$((depth + 1))+" -- --method=sysctl
-			assert_one_error_line "cannot create COMMAND in /proc/$NEST/ns/pid: "
+			assert_one_error_line "cannot create sh in /proc/$NEST/ns/pid: "
 			[[ $stderr == *"; the levels written were put back" ]]
 		done
 	done

@@ -101,3 +101,46 @@ restorers() {
 	# they did take each other's pids: else "never wrong" showed nothing
 	[ "$(count refused "$results")" -gt 0 ] || { echo "no round refused: the race never happened" >&2; false; }
 }
+
+# In a proc of the test's own (a new pid namespace's, in a mount namespace
+# of its own), whose ns_last_pid is a lock no other test holds: another
+# holds the lock for 4 s while setlastpid --lock waits for it. Prints
+# setlastpid's status, how long it took in ms, and the counter before and
+# after, as "STATUS MS BEFORE AFTER".
+lock_held_elsewhere() {
+	# shellcheck disable=SC2016 # expanded in the new namespaces
+	bounded unshare --pid --fork --mount --mount-proc bash -c '
+		flock /proc/sys/kernel/ns_last_pid sleep 4 & holder=$!
+		until ! flock -n /proc/sys/kernel/ns_last_pid true; do sleep 0.05; done
+		read -r before </proc/sys/kernel/ns_last_pid
+		start=$EPOCHREALTIME
+		"$@"; status=$?
+		end=$EPOCHREALTIME
+		read -r after </proc/sys/kernel/ns_last_pid
+		kill "$holder"
+		echo "$status $(( (${end/./} - ${start/./}) / 1000 )) $before $after"' sh "$@"
+}
+
+@test "--lock: a signal while it waits for the lock ends it at once, nothing written, COMMAND not run" {
+	local status ms before after
+	for args in "--lock 5000 -- touch $BATS_TEST_TMPDIR/ran" "--lock 5000" "--lock --exact 5000 -- touch $BATS_TEST_TMPDIR/ran"; do
+		# shellcheck disable=SC2086 # args is split on purpose
+		read -r status ms before after < <(lock_held_elsewhere \
+			timeout --preserve-status -s TERM 0.5 "$SETLASTPID" $args 2>"$BATS_TEST_TMPDIR/err")
+		echo "$args: status $status in $ms ms, counter $before then $after" >&2
+		[ "$status" = 143 ]
+		[ "$ms" -lt 2500 ]	# not after the holder's 4 s
+		[ "$after" -lt 4999 ]	# the caller's own counter never written
+		[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+		grep -qx "setlastpid: interrupted by SIGTERM while waiting for the lock on /proc/sys/kernel/ns_last_pid" \
+			"$BATS_TEST_TMPDIR/err"
+	done
+}
+
+@test "--lock: once the other lets go, it sets and runs COMMAND" {
+	local status ms before after
+	read -r status ms before after < <(lock_held_elsewhere "$SETLASTPID" --lock 5000 -- true)
+	[ "$status" = 0 ]
+	[ "$ms" -ge 3000 ]	# it waited for the holder
+	[ "$after" = 5001 ]
+}

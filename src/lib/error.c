@@ -190,6 +190,9 @@ static void add_cannot(struct text *t, const struct slp_error *err)
 		add_level(t, err);
 	} else if (err->file) {
 		add(t, " %s", err->file);
+		/* a process to create, and where */
+		if (err->target)
+			add(t, " in %s", err->target);
 	}
 	add_errno(t, err);
 }

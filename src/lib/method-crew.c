@@ -251,37 +251,48 @@ static bool alive(const struct job *job)
 	return job->helper && __atomic_load_n(&job->state, __ATOMIC_ACQUIRE) != JOB_GONE;
 }
 
+/* One wake-up for every helper that waits: each does its job, `what` or nothing. */
+static void wake_all(struct crew *crew, enum job_what what)
+{
+	for (unsigned int i = 0; i < crew->nr; i++) {
+		struct job *job = &crew->jobs[i];
+
+		if (!alive(job) || target_is_callers(crew->target, i))
+			continue;
+		job->what = job->wanted ? what : DO_NOTHING;
+		job->state = JOB_RUNNING;
+	}
+	__atomic_add_fetch(&crew->gen, 1, __ATOMIC_RELEASE);
+	futex_wake_all(&crew->gen);
+}
+
 /*
- * Every level of the request does `what`: a helper that waits is given
- * it (one wake-up for all of them), a level without one gets a new
- * helper, born doing it, innermost first; the caller does its own
- * level's last. Then wait for them all. Helpers not wanted are woken
- * all the same, and do nothing.
+ * Every level of the request does `what`, the caller its own level's,
+ * last; then wait for them all. A level without a helper gets one: a
+ * task born in a level moves the counters of that level and each above,
+ * so where helpers wait already (a kept crew, an undo), the missing are
+ * made first, doing nothing, and then one wake-up gives every helper its
+ * job; a crew of none makes each born doing its job at once, innermost
+ * first, which moves only counters still to be written.
  */
 static void crew_round(struct crew *crew, enum job_what what)
 {
 	unsigned int i, own = crew->nr;
-	bool entered = false, given = false;
+	bool waiting = false, entered = false;
 
 	for (i = 0; i < crew->nr; i++) {
-		struct job *job = &crew->jobs[i];
-
-		job->what = job->wanted ? what : DO_NOTHING;
-		job->call = NULL;
+		crew->jobs[i].call = NULL;
 		if (target_is_callers(crew->target, i))
 			own = i;
-		else if (alive(job))
-			job->state = JOB_RUNNING, given = true;
-	}
-	if (given) {
-		__atomic_add_fetch(&crew->gen, 1, __ATOMIC_RELEASE);
-		futex_wake_all(&crew->gen);
+		else
+			waiting |= alive(&crew->jobs[i]);
 	}
 	for (i = 0; i < crew->nr; i++) {
 		struct job *job = &crew->jobs[i];
 
 		if (!job->wanted || i == own || alive(job))
 			continue;
+		job->what = waiting ? DO_NOTHING : what;
 		entered = true;
 		start_helper(crew, i);
 		if (job->call)
@@ -289,8 +300,16 @@ static void crew_round(struct crew *crew, enum job_what what)
 	}
 	if (entered)
 		pidns_back(crew->back);
-	if (own < crew->nr && crew->jobs[own].wanted)
+	if (waiting) {
+		for (i = 0; i < crew->nr; i++)
+			if (crew->jobs[i].helper)
+				wait_done(&crew->jobs[i]);
+		wake_all(crew, what);
+	}
+	if (own < crew->nr && crew->jobs[own].wanted) {
+		crew->jobs[own].what = what;
 		do_job(&crew->jobs[own]);
+	}
 	for (i = 0; i < crew->nr; i++)
 		if (crew->jobs[i].helper)
 			wait_done(&crew->jobs[i]);
@@ -300,12 +319,8 @@ static void crew_round(struct crew *crew, enum job_what what)
 static void crew_stop(struct crew *crew)
 {
 	for (unsigned int i = 0; i < crew->nr; i++)
-		if (alive(&crew->jobs[i])) {
-			crew->jobs[i].what = DO_EXIT;
-			crew->jobs[i].state = JOB_RUNNING;
-		}
-	__atomic_add_fetch(&crew->gen, 1, __ATOMIC_RELEASE);
-	futex_wake_all(&crew->gen);
+		crew->jobs[i].wanted = alive(&crew->jobs[i]);
+	wake_all(crew, DO_EXIT);
 	for (unsigned int i = 0; i < crew->nr; i++)
 		reap_helper(&crew->jobs[i]);
 }

@@ -426,8 +426,9 @@ static pid_t create_child(struct spawn *spawn, struct slp_error *err)
 				 plan->target->name : OWN_PID_NS);
 	if (plan->flags & SLP_EXACT)
 		return fail_exact(plan, errnum, err);
-	return fail_sys(err, errnum, "create a process in",
-			plan->target ? plan->target->name : OWN_PID_NS);
+	fail_sys(err, errnum, "create", plan->argv[0]);
+	err->target = plan->target ? plan->target->name : OWN_PID_NS;
+	return -1;
 }
 
 /* A failure after the counters were set: put them back, and say so. */
