@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmdline.h"
 #include "diag.h"
@@ -324,13 +323,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		ctl->socket_group = arg;
 		break;
 	case '?':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		break;
 	case OPT_USAGE:
-		argp_state_help(state, stdout, ARGP_HELP_USAGE | ARGP_HELP_EXIT_OK);
-		break;
 	case 'V':
-		puts(argp_program_version);
+		/* argp_state_help() says nothing under ARGP_NO_ERRS */
+		if (key == 'V')
+			puts(argp_program_version);
+		else
+			argp_help(state->root_argp, stdout, key == '?' ? ARGP_HELP_STD_HELP
+				  : ARGP_HELP_USAGE, state->name);
 		if (!(state->flags & ARGP_NO_EXIT))
 			exit(EXIT_DONE);
 		break;
@@ -377,58 +377,84 @@ static bool lone_vector(const char *arg, struct control *ctl)
 }
 
 /*
- * getopt's and argp's own words, while argp parses: getopt says what is
- * wrong ("unrecognized option '--x'") and argp, on a line of its own,
- * what to do ("Try `setlastpid --help'..."). Made one line, as every
- * other message: the first, with a pointer to --help. What comes after
- * argp's line (argp exits then) passes as it is.
+ * The option, named in full or by an unambiguous prefix of len bytes,
+ * or by its short key: NULL if none (or, *ambiguous, more than one).
  */
-struct one_line {
-	char text[512];
-	size_t len;
-	bool told;
-};
-
-#define ARGP_TRY "Try `"
-
-static void one_line_end(struct one_line *line)
+static const struct argp_option *find_option(const char *name, size_t len, int key,
+					     bool *ambiguous)
 {
-	char out[sizeof(line->text) + 64];
-	int len;
+	const struct argp_option *found = NULL;
 
-	if (line->told) {
-		len = snprintf(out, sizeof(out), "%.*s\n", (int)line->len, line->text);
-	} else if (line->len >= strlen(ARGP_TRY) &&
-		   memcmp(line->text, ARGP_TRY, strlen(ARGP_TRY)) == 0) {
-		line->told = true;
-		len = 0;
-	} else {
-		len = snprintf(out, sizeof(out), "%.*s; see " PACKAGE_NAME " --help\n",
-			       (int)line->len, line->text);
+	*ambiguous = false;
+	for (const struct argp_option *o = options; o->name || o->doc; o++) {
+		if (key ? o->key != key : !o->name || strncmp(o->name, name, len) != 0)
+			continue;
+		if (key || strlen(o->name) == len) {
+			*ambiguous = false;
+			return o;
+		}
+		*ambiguous = found != NULL;
+		found = o;
 	}
-	if (len > 0)
-		(void)!write(STDERR_FILENO, out, (size_t)len < sizeof(out) ? (size_t)len : sizeof(out) - 1);
-	line->len = 0;
+	return found;
 }
 
-static ssize_t one_line_write(void *cookie, const char *buf, size_t size)
-{
-	struct one_line *line = cookie;
+#define SEE_HELP "; see " PACKAGE_NAME " --help"
 
-	for (size_t i = 0; i < size; i++) {
-		if (buf[i] == '\n')
-			one_line_end(line);
-		else if (line->len < sizeof(line->text))
-			line->text[line->len++] = buf[i];
+/* An option, as getopt reads it: false, with a usage error, if getopt refuses it. */
+static bool long_option_ok(struct parse *parse, char **argv, int *i, int argc)
+{
+	const char *arg = argv[*i] + 2;
+	size_t len = strcspn(arg, "=");
+	char shown[4 * 40 + 4];
+	bool ambiguous;
+	const struct argp_option *o = find_option(arg, len, 0, &ambiguous);
+
+	if (!o || ambiguous)
+		usage_error(parse, ambiguous ? "option '%s' is ambiguous: give more of its name" SEE_HELP
+				   : "unrecognized option '%s'" SEE_HELP, quote_short(argv[*i], shown));
+	else if (arg[len] == '=' && !o->arg)
+		usage_error(parse, "option '--%s' doesn't allow an argument" SEE_HELP, o->name);
+	else if (o->arg && !arg[len] && ++*i == argc)
+		usage_error(parse, "option '--%s' requires an argument" SEE_HELP, o->name);
+	return !parse->usage[0];
+}
+
+static bool short_options_ok(struct parse *parse, char **argv, int *i, int argc)
+{
+	char shown[4 * 40 + 4];
+	bool ambiguous;
+
+	for (const char *c = argv[*i] + 1; *c; c++) {
+		const struct argp_option *o = find_option(NULL, 0, (unsigned char)*c, &ambiguous);
+
+		if (!o)
+			usage_error(parse, "invalid option -- '%s'" SEE_HELP,
+				    quote_short((char[]){ *c, '\0' }, shown));
+		else if (o->arg && !c[1] && ++*i == argc)
+			usage_error(parse, "option requires an argument -- '%c'" SEE_HELP, *c);
+		if (!o || o->arg)
+			break;
 	}
-	return (ssize_t)size;
+	return !parse->usage[0];
+}
+
+/*
+ * argp stopped at an option getopt refused, saying nothing
+ * (ARGP_NO_ERRS): which, and why, in getopt's words, as one line. Options
+ * end at "--" and at VECTOR; one may take the next argument as its own.
+ */
+static void option_error(struct parse *parse, int argc, char **argv)
+{
+	for (int i = 1; i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"); i++)
+		if (!(argv[i][1] == '-' ? long_option_ok : short_options_ok)(parse, argv, &i, argc))
+			return;
+	usage_error(parse, "invalid command line" SEE_HELP);
 }
 
 bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int argp_flags,
 			int *status)
 {
-	static struct one_line line;
-	FILE *saved_stderr = stderr, *words;
 	static const struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
 	struct parse parse = { .ctl = ctl };
 	error_t err;
@@ -438,30 +464,16 @@ bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int
 		*status = EXIT_DONE;
 		return true;
 	}
-	/* getopt names us by argv[0] in "unrecognized option": one prefix for all */
-	if (argc > 0)
-		argv[0] = (char *)PACKAGE_NAME;
-	argp_err_exit_status = EXIT_USAGE;
-	/* without the memory for it, getopt's and argp's lines as they are */
-	line = (struct one_line){ 0 };
-	words = fopencookie(&line, "w", (cookie_io_functions_t){ .write = one_line_write });
-	if (words) {
-		setvbuf(words, NULL, _IONBF, 0);
-		stderr = words;
-	}
-	err = argp_parse(&argp, argc, argv,
-			 (argp_flags & ~PARSE_NO_SHORTCUT) | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, &parse);
-	if (words) {
-		stderr = saved_stderr;
-		if (line.len > 0)
-			one_line_end(&line);
-		fclose(words);
-	}
+	/* getopt's and argp's own words are two lines: ours are one */
+	err = argp_parse(&argp, argc, argv, (argp_flags & ~PARSE_NO_SHORTCUT) | ARGP_NO_ERRS |
+			 ARGP_NO_HELP | ARGP_IN_ORDER, NULL, &parse);
+	if (err == EINVAL && !parse.usage[0])
+		option_error(&parse, argc, argv);
 	if (parse.usage[0]) {
 		*status = complain(EXIT_USAGE, "%s", parse.usage);
 		return false;
 	}
-	/* argp's own usage errors exit 64 in it; what returns is a failure of its own */
+	/* what else returns is a failure of argp's own */
 	if (err) {
 		*status = argp_flags & ARGP_NO_EXIT ? EXIT_USAGE
 						    : complain(EXIT_SYSTEM, "cannot parse the command "
