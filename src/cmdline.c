@@ -193,6 +193,25 @@ static error_t parse_socket_mode(struct parse *parse, const char *text)
 	return 0;
 }
 
+/* A group by number, range-checked: (gid_t)-1 means none to chown(). A name is looked up later. */
+static error_t parse_socket_group(struct parse *parse, const char *text)
+{
+	const char *digits = text + (text[0] == '-' || text[0] == '+');
+	char shown[4 * 40 + 4], *end;
+	unsigned long long gid;
+
+	parse->ctl->socket_group = text;
+	if (!digits[0] || digits[strspn(digits, "0123456789")])
+		return 0;
+	errno = 0;
+	gid = strtoull(digits, &end, 10);
+	if (digits != text || errno || gid >= (gid_t)-1)
+		return usage_error(parse, "invalid --socket-group '%s': give a group name, or a number "
+				   "from 0 to %u", quote_short(text, shown), (unsigned int)(gid_t)-1 - 1);
+	parse->ctl->socket_gid = (gid_t)gid;
+	return 0;
+}
+
 static error_t parse_vector(struct parse *parse, const char *text)
 {
 	char why[128], shown[4 * 40 + 4];
@@ -320,8 +339,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_SOCKET_MODE:
 		return parse_socket_mode(parse, arg);
 	case OPT_SOCKET_GROUP:
-		ctl->socket_group = arg;
-		break;
+		return parse_socket_group(parse, arg);
 	case '?':
 	case OPT_USAGE:
 	case 'V':
@@ -459,7 +477,8 @@ bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int
 	struct parse parse = { .ctl = ctl };
 	error_t err;
 
-	*ctl = (struct control){ .method = SLP_METHOD_AUTO, .socket_mode = (mode_t)-1 };
+	*ctl = (struct control){ .method = SLP_METHOD_AUTO, .socket_mode = (mode_t)-1,
+				 .socket_gid = (gid_t)-1 };
 	if (!(argp_flags & PARSE_NO_SHORTCUT) && argc == 2 && lone_vector(argv[1], ctl)) {
 		*status = EXIT_DONE;
 		return true;

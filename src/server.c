@@ -70,33 +70,23 @@ static bool answered(const struct sockaddr_un *addr, socklen_t len)
 	return alive;
 }
 
-/* A group by name or number, from /etc/group itself (no NSS in a static build). */
+/* A group by name, from /etc/group itself (no NSS in a static build): 0, or -1. */
 static int group_id(const char *name, gid_t *gid)
 {
-	char line[1024], *end;
-	unsigned long n = strtoul(name, &end, 10);
-	FILE *groups;
+	FILE *groups = fopen("/etc/group", "re");
+	size_t len = strlen(name);
+	char line[1024], *second;
+	int ret = -1;
 
-	if (*name && !*end) {
-		*gid = (gid_t)n;
-		return 0;
-	}
-	groups = fopen("/etc/group", "re");
-	if (!groups)
-		return -1;
-	while (fgets(line, sizeof(line), groups)) {
-		char *first = strchr(line, ':'), *second = first ? strchr(first + 1, ':') : NULL;
-
-		if (!second || (size_t)(first - line) != strlen(name) ||
-		    strncmp(line, name, strlen(name)) != 0)
-			continue;
-		*gid = (gid_t)strtoul(second + 1, NULL, 10);
+	while (groups && len && !strchr(name, ':') && ret < 0 && fgets(line, sizeof(line), groups))
+		if (strncmp(line, name, len) == 0 && line[len] == ':' &&
+		    (second = strchr(line + len + 1, ':'))) {
+			*gid = (gid_t)strtoul(second + 1, NULL, 10);
+			ret = 0;
+		}
+	if (groups)
 		fclose(groups);
-		return 0;
-	}
-	fclose(groups);
-	errno = ENOENT;
-	return -1;
+	return ret;
 }
 
 /*
@@ -111,7 +101,7 @@ static int make_socket(const struct control *ctl, bool *made_file)
 	struct stat st;
 	socklen_t len;
 	mode_t old_umask, mode = ctl->socket_mode;
-	gid_t gid = (gid_t)-1;
+	gid_t gid = ctl->socket_gid;
 	int fd, ret;
 
 	if (mode == (mode_t)-1 && ctl->socket_group)
@@ -121,7 +111,7 @@ static int make_socket(const struct control *ctl, bool *made_file)
 	if (!unix_address(ctl->serve, &addr, &len))
 		return -complain(EXIT_USAGE, "invalid --serve '%s': give a path of at most %zu "
 				 "bytes, or @NAME", ctl->serve, sizeof(addr.sun_path) - 1);
-	if (ctl->socket_group && group_id(ctl->socket_group, &gid) < 0)
+	if (ctl->socket_group && gid == (gid_t)-1 && group_id(ctl->socket_group, &gid) < 0)
 		return -complain(EXIT_USAGE, "invalid --socket-group '%s': no such group",
 				 ctl->socket_group);
 	if (!unix_abstract(ctl->serve) && lstat(ctl->serve, &st) == 0) {

@@ -344,6 +344,28 @@ public_dir_and_group() {
 	[ ! -e "$PUBLIC_DIR/none" ]
 }
 
+# socket_group_refused GROUP: --socket-group=GROUP is a bad command line,
+# and no socket is made. A server that took it would serve: bounded short.
+socket_group_refused() {
+	local TEST_TIMEOUT=20
+	run_bounded -64 --separate-stderr "$SETLASTPID" --serve="$SOCK" --socket-group="$1"
+	assert_stderr_is "setlastpid: invalid --socket-group '$1': give a group name, or a number from 0 to 4294967294"
+	[ ! -e "$SOCK" ]
+}
+
+@test "--socket-group=4294967296, past gid_t, is refused, not taken as group 0 (root)" {
+	socket_group_refused 4294967296
+	socket_group_refused 99999999999999999999
+}
+
+@test "--socket-group=-1, negative, is refused" {
+	socket_group_refused -1
+}
+
+@test "--socket-group=4294967295, (gid_t)-1, which chown() takes as no change, is refused" {
+	socket_group_refused 4294967295
+}
+
 @test "--socket-group alone: mode 0660, its members admitted, others not" {
 	serve_nest 1
 	public_dir_and_group
