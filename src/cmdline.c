@@ -353,7 +353,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			exit(EXIT_DONE);
 		break;
 	case ARGP_KEY_INIT:
-		/* argp's own messages too start "setlastpid:", however we were run */
+		/* --help and --usage name us so, however we were run */
 		state->name = PACKAGE_NAME;
 		break;
 	case ARGP_KEY_ARG:
@@ -395,67 +395,27 @@ static bool lone_vector(const char *arg, struct control *ctl)
 }
 
 /*
- * The option, named in full or by an unambiguous prefix of len bytes,
- * or by its short key: NULL if none (or, *ambiguous, more than one).
+ * The option named in full or by a prefix of len bytes, or by its short
+ * key: NULL if none, or if a prefix names more than one (*ambiguous).
  */
 static const struct argp_option *find_option(const char *name, size_t len, int key,
 					     bool *ambiguous)
 {
 	const struct argp_option *found = NULL;
+	int prefixed = 0;
 
-	*ambiguous = false;
-	for (const struct argp_option *o = options; o->name || o->doc; o++) {
-		if (key ? o->key != key : !o->name || strncmp(o->name, name, len) != 0)
-			continue;
-		if (key || strlen(o->name) == len) {
-			*ambiguous = false;
-			return o;
+	for (const struct argp_option *o = options; o->name || o->doc; o++)
+		if (key ? o->key == key : o->name && strncmp(o->name, name, len) == 0) {
+			if (key || strlen(o->name) == len)
+				return o;
+			found = o;
+			prefixed++;
 		}
-		*ambiguous = found != NULL;
-		found = o;
-	}
-	return found;
+	*ambiguous = prefixed > 1;
+	return prefixed == 1 ? found : NULL;
 }
 
 #define SEE_HELP "; see " PACKAGE_NAME " --help"
-
-/* An option, as getopt reads it: false, with a usage error, if getopt refuses it. */
-static bool long_option_ok(struct parse *parse, char **argv, int *i, int argc)
-{
-	const char *arg = argv[*i] + 2;
-	size_t len = strcspn(arg, "=");
-	char shown[4 * 40 + 4];
-	bool ambiguous;
-	const struct argp_option *o = find_option(arg, len, 0, &ambiguous);
-
-	if (!o || ambiguous)
-		usage_error(parse, ambiguous ? "option '%s' is ambiguous: give more of its name" SEE_HELP
-				   : "unrecognized option '%s'" SEE_HELP, quote_short(argv[*i], shown));
-	else if (arg[len] == '=' && !o->arg)
-		usage_error(parse, "option '--%s' doesn't allow an argument" SEE_HELP, o->name);
-	else if (o->arg && !arg[len] && ++*i == argc)
-		usage_error(parse, "option '--%s' requires an argument" SEE_HELP, o->name);
-	return !parse->usage[0];
-}
-
-static bool short_options_ok(struct parse *parse, char **argv, int *i, int argc)
-{
-	char shown[4 * 40 + 4];
-	bool ambiguous;
-
-	for (const char *c = argv[*i] + 1; *c; c++) {
-		const struct argp_option *o = find_option(NULL, 0, (unsigned char)*c, &ambiguous);
-
-		if (!o)
-			usage_error(parse, "invalid option -- '%s'" SEE_HELP,
-				    quote_short((char[]){ *c, '\0' }, shown));
-		else if (o->arg && !c[1] && ++*i == argc)
-			usage_error(parse, "option requires an argument -- '%c'" SEE_HELP, *c);
-		if (!o || o->arg)
-			break;
-	}
-	return !parse->usage[0];
-}
 
 /*
  * argp stopped at an option getopt refused, saying nothing
@@ -464,9 +424,33 @@ static bool short_options_ok(struct parse *parse, char **argv, int *i, int argc)
  */
 static void option_error(struct parse *parse, int argc, char **argv)
 {
-	for (int i = 1; i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"); i++)
-		if (!(argv[i][1] == '-' ? long_option_ok : short_options_ok)(parse, argv, &i, argc))
-			return;
+	const struct argp_option *o = NULL;
+	bool ambiguous = false;
+	char shown[4 * 40 + 4];
+
+	for (int i = 1; i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"); i++) {
+		const char *arg = argv[i] + 2, *c = argv[i][1] == '-' ? "" : argv[i] + 1;
+		size_t len = strcspn(arg, "=");
+		bool named = !*c;
+
+		if (named && !(o = find_option(arg, len, 0, &ambiguous)))
+			return (void)usage_error(parse, ambiguous ? "option '%s' is ambiguous: give "
+						 "more of its name" SEE_HELP : "unrecognized option "
+						 "'%s'" SEE_HELP, quote_short(argv[i], shown));
+		if (named && arg[len] == '=' && !o->arg)
+			return (void)usage_error(parse, "option '--%s' doesn't allow an argument"
+						 SEE_HELP, o->name);
+		if (named && o->arg && !arg[len] && ++i == argc)
+			return (void)usage_error(parse, "option '--%s' requires an argument" SEE_HELP,
+						 o->name);
+		while (*c && (o = find_option(NULL, 0, (unsigned char)*c, &ambiguous)) && !o->arg)
+			c++;
+		if (*c && !o)
+			return (void)usage_error(parse, "invalid option -- '%s'" SEE_HELP,
+						 quote_short((char[]){ *c, '\0' }, shown));
+		if (*c && !c[1] && ++i == argc)
+			return (void)usage_error(parse, "option requires an argument -- '%c'" SEE_HELP, *c);
+	}
 	usage_error(parse, "invalid command line" SEE_HELP);
 }
 
