@@ -26,11 +26,52 @@ int complain(int status, const char *fmt, ...)
 	return status;
 }
 
+/*
+ * What might help, as the library hints it, in the command's terms: its
+ * options, and the runtimes'. The error's limit follows "give ... ".
+ */
+static const char *const advice[] = {
+	[SLP_HINT_RETRY] = ", try again",
+	[SLP_HINT_SERIALIZE] = ", try again (--exact or --lock prevent this)",
+	[SLP_HINT_EXACT] = ", try again (the other restorer does not take --lock; --exact "
+			   "prevents this)",
+	[SLP_HINT_NO_EXACT] = ": drop --exact (the counters need no clone3())",
+	[SLP_HINT_SYSCTL] = ": --method=auto or --method=sysctl set the same counters through "
+			    "ns_last_pid",
+	[SLP_HINT_LOWER] = ": give 0 to ",
+	[SLP_HINT_FEWER] = ": give at most ",
+	[SLP_HINT_PIDNS_FILE] = ": give /proc/PID/ns/pid",
+	[SLP_HINT_OUTER] = ": run setlastpid from a namespace that contains it",
+	[SLP_HINT_ORDER] = ": restore in descending order, or run setlastpid from the parent "
+			   "namespace",
+	[SLP_HINT_UNMASK] = ": run the container with --security-opt unmask=/proc/sys (Podman) or "
+			    "systempaths=unconfined (Docker), or give setlastpid CAP_SYS_ADMIN to "
+			    "write behind it; with a COMMAND, --exact writes no counter",
+	[SLP_HINT_NO_MASK] = ": run without that mask (--security-opt mask=... makes one)",
+	[SLP_HINT_PROC] = ": run setlastpid where /proc is its own pid namespace's or an "
+			  "ancestor's (mount -t proc proc /proc)",
+	[SLP_HINT_PRIVILEGE] = ": setting more levels, or another namespace's, needs the "
+			       "privilege to write ns_last_pid there",
+	[SLP_HINT_MAX_SPIN] = ": raise --max-spin, or lower pid_max in the namespace to shorten "
+			      "a wrap",
+	[SLP_HINT_EARLIER] = ": run setlastpid from the parent namespace, or before the counter "
+			     "gets there",
+};
+
 int complain_about(const struct slp_error *err)
 {
-	char text[1024];
+	const char *more = err->hint < sizeof(advice) / sizeof(advice[0]) ? advice[err->hint] : NULL;
+	char text[1024], hint[512] = "";
 
-	return complain(slp_exit_status(err), "%s", slp_strerror(err, text, sizeof(text)));
+	slp_strerror(err, text, sizeof(text));
+	if (more)
+		snprintf(hint, sizeof(hint), "%s", more);
+	if (err->hint == SLP_HINT_LOWER || err->hint == SLP_HINT_FEWER)
+		snprintf(hint, sizeof(hint), "%s%lld", more, (long long)err->limit);
+	if (err->code == SLP_E_FILTERED && err->hint == SLP_HINT_NO_EXACT)
+		snprintf(hint, sizeof(hint), ": drop --exact, or run the container with a seccomp "
+			 "profile that allows clone3() (CAP_SYS_ADMIN does, in Docker's)");
+	return complain(slp_exit_status(err), "%s%s", text, hint);
 }
 
 /* Once the work is done, a lost report is said, and the status stays. */

@@ -22,6 +22,7 @@
 struct probe {
 	pid_t nspid[SLP_VECTOR_MAX + 2];
 	int n;
+	int errnum;	/* why there is no NSpid */
 };
 
 /* The probe's whole life: its own pids, from /proc. The caller sleeps meanwhile (CLONE_VFORK). */
@@ -30,6 +31,7 @@ static int probe(void *arg)
 	struct probe *p = arg;
 
 	p->n = nspid_read(AT_FDCWD, "/proc/self/status", p->nspid, SLP_VECTOR_MAX + 2);
+	p->errnum = p->n < 0 ? errno : 0;
 	return 0;
 }
 
@@ -39,7 +41,7 @@ static int probe(void *arg)
 static int create_probe(struct slp_target *target, struct probe *p, struct slp_error *err)
 {
 	bool enter = !target_is_callers(target, 0);
-	int saved = enter ? pidns_saved_or_fail(pidns_save(), err) : -1, errnum;
+	int saved = enter ? pidns_save(err) : -1, errnum;
 	char *stack;
 	pid_t pid;
 
@@ -54,14 +56,17 @@ static int create_probe(struct slp_target *target, struct probe *p, struct slp_e
 		errnum = errno;
 		free(stack);
 		pidns_restore(saved);
-		if (errnum == EINVAL)
+		if (errnum == EINVAL) {
 			fail_code(err, SLP_E_OUTSIDE, 0, NULL, NULL);
-		else
+			err->hint = SLP_HINT_OUTER;
+		} else {
 			fail_code(err, errnum == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errnum, "enter",
 				  NULL);
+		}
 		return fail_at(err, target, 0);
 	}
 	p->n = -1;
+	p->errnum = 0;
 	pid = clone(probe, stack + PROBE_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, p);
 	errnum = errno;
 	if (pid > 0)
@@ -78,7 +83,7 @@ SLP_EXPORT int slp_get(struct slp_target *target, struct slp_vector *vec,
 		       struct slp_report *report, struct slp_error *err)
 {
 	struct slp_target *own = NULL;
-	struct slp_error local = { .level = -1 }, above;
+	struct slp_error local, above;
 	struct probe p;
 	int ret = -1;
 
@@ -97,8 +102,11 @@ SLP_EXPORT int slp_get(struct slp_target *target, struct slp_vector *vec,
 	if (create_probe(target, &p, err) < 0)
 		goto out;
 	if (p.n < (int)target->nr) {
-		if (check_proc(err) == 0)
-			fail_sys(err, EIO, "read the pids of a task in", target->name);
+		/* its pids unknown: /proc is not there, or not this process's */
+		if (p.errnum != ENOENT ||
+		    (proc_fail_missing("/proc/self/status", err) < 0 && err->code == SLP_E_SYSTEM))
+			fail_sys(err, p.errnum ? p.errnum : EIO, "read the pids of a task in",
+				 target->name);
 		goto out;
 	}
 	vec->nr = target->nr;

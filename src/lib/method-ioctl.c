@@ -31,59 +31,37 @@ int kernel_has_ioctl(int fd)
 	return -1;
 }
 
-/*
- * The kernel checks the vector whole and sets every level or none, so
- * a plain run asks it first; with COMMAND or a dry run, the plan checks
- * in userspace what the kernel would.
- */
-static int check(struct plan *plan, struct slp_error *err)
-{
-	if (target_resolve(plan->target, plan->vec->nr, err) < 0 ||
-	    check_range(plan, false, err) < 0)
-		return -1;
-	return check_owners(plan, err);
-}
-
-/* The ioctl failed and nothing changed: find out why. */
-static int explain(struct plan *plan, int errnum, struct slp_error *err)
-{
-	switch (errnum) {
-	case ENOTTY:
-		fail_code(err, SLP_E_NO_IOCTL, errnum, NULL, NULL);
-		err->target = plan->target->name;
-		return -1;
-	case EINVAL:
-		if (target_resolve(plan->target, plan->vec->nr, err) < 0 ||
-		    check_range(plan, false, err) < 0)
-			return -1;
-		fail_code(err, SLP_E_REFUSED, errnum, NULL, NULL);
-		err->target = plan->target->name;
-		return -1;
-	case EPERM:
-	case EACCES:
-		if (target_resolve(plan->target, plan->vec->nr, err) < 0 ||
-		    check_range(plan, false, err) < 0)
-			return -1;
-		return explain_denial(plan, errnum, err);
-	default:
-		return fail_sys(err, errnum, "issue NS_SET_LAST_PID_VEC on", plan->target->name);
-	}
-}
-
-static int write_levels(struct plan *plan, struct slp_error *err)
-{
-	if (plan->flags & SLP_DRY_RUN)
-		return 0;
-	if (ioctl(plan->target->level[0].fd, NS_SET_LAST_PID_VEC, plan->vec) < 0)
-		return explain(plan, errno, err);
-	return 0;
-}
-
 static int nothing_to_prepare(struct plan *plan, struct slp_error *err)
 {
 	(void)plan;
 	(void)err;
 	return 0;
+}
+
+/* The kernel sets every level or none: a refusal changed nothing, and the checks name its rule. */
+static int write_levels(struct plan *plan, struct slp_error *err)
+{
+	int errnum;
+
+	if ((plan->flags & SLP_DRY_RUN) ||
+	    ioctl(plan->target->level[0].fd, NS_SET_LAST_PID_VEC, plan->vec) == 0)
+		return 0;
+	errnum = errno;
+	switch (errnum) {
+	case ENOTTY:
+		fail_code(err, SLP_E_NO_IOCTL, errnum, NULL, NULL);
+		err->target = plan->target->name;
+		err->hint = SLP_HINT_SYSCTL;
+		return -1;
+	case EINVAL:
+	case EPERM:
+	case EACCES:
+		fail_code(err, errnum == EINVAL ? SLP_E_REFUSED : SLP_E_DENIED, errnum, NULL, NULL);
+		err->target = plan->target->name;
+		return plan_explain(plan, err);
+	default:
+		return fail_sys(err, errnum, "issue NS_SET_LAST_PID_VEC on", plan->target->name);
+	}
 }
 
 /* The ioctl has no read side: what it replaced is not known. */
@@ -93,38 +71,15 @@ static int cannot_undo(struct plan *plan)
 	return -1;
 }
 
-static void nothing_to_release(struct plan *plan)
+static void nothing_held(struct plan *plan)
 {
 	(void)plan;
 }
 
 const struct method method_ioctl = {
 	.id = SLP_METHOD_IOCTL,
-	.check = check,
 	.prepare = nothing_to_prepare,
 	.write = write_levels,
 	.undo = cannot_undo,
-	.release = nothing_to_release,
-};
-
-/* The counters set already, by a server: nothing to check, hold or write here. */
-static int resolve_only(struct plan *plan, struct slp_error *err)
-{
-	return target_resolve(plan->target, plan->vec->nr, err);
-}
-
-static int nothing_to_write(struct plan *plan, struct slp_error *err)
-{
-	(void)plan;
-	(void)err;
-	return 0;
-}
-
-const struct method method_preset = {
-	.id = SLP_METHOD_PRESET,
-	.check = resolve_only,
-	.prepare = nothing_to_prepare,
-	.write = nothing_to_write,
-	.undo = cannot_undo,
-	.release = nothing_to_release,
+	.release = nothing_held,
 };

@@ -179,7 +179,8 @@ static int scan_used(struct used *used, struct slp_error *err)
 	int n = nspid_read(AT_FDCWD, "/proc/self/status", own, SLP_VECTOR_MAX + 2);
 
 	if (n <= 0)
-		return check_proc(err) < 0 ? -1 : fail_sys(err, errno, "read", "/proc/self/status");
+		return errno == ENOENT ? proc_fail_missing("/proc/self/status", err)
+				       : fail_sys(err, errno, "read", "/proc/self/status");
 	used->depth = n - 1;
 	used->own_ns = -1;
 	if (used->depth > 0 && (used->own_ns = ns_open("/proc/self/ns/pid")) < 0)
@@ -216,14 +217,6 @@ static int count_steps(struct plan *plan, struct spin_state *s, struct slp_error
 	long long at;
 
 	s->value = value;
-	if (value >= s->pid_max) {
-		fail_code(err, SLP_E_RANGE, 0, NULL, NULL);
-		err->level = 0;
-		err->value = value;
-		err->limit = s->pid_max - 1;
-		err->spun = true;
-		return -1;
-	}
 	if (position(s, value) < 0) {
 		fail_code(err, SLP_E_UNREACHABLE, 0, NULL, NULL);
 		err->value = value;
@@ -234,8 +227,9 @@ static int count_steps(struct plan *plan, struct spin_state *s, struct slp_error
 	if (value == getpid() && value != s->start) {
 		fail_code(err, SLP_E_OWN_PID, 0, NULL, NULL);
 		err->value = value;
+		err->want = value + 1;
 		err->got = s->start;
-		err->spun = true;
+		err->hint = SLP_HINT_EARLIER;
 		return fail_at(err, plan->target, 0);
 	}
 	if (scan_used(&used, err) < 0)
@@ -270,7 +264,7 @@ static int prepare(struct plan *plan, struct slp_error *err)
 		return fail_sys(err, ENOMEM, "allocate memory for", "spinning");
 	s->fd = -1;
 	plan->spin = s;
-	s->fd = open_ns_last_pid(O_RDONLY, err);
+	s->fd = last_pid_open(O_RDONLY, err);
 	if (s->fd < 0)
 		return -1;
 	if (read_pid_max(&s->pid_max, err) < 0)
@@ -286,6 +280,7 @@ static int prepare(struct plan *plan, struct slp_error *err)
 		err->limit = (int64_t)most;
 		err->want = s->value + 1;
 		err->got = s->start;
+		err->hint = SLP_HINT_MAX_SPIN;
 		return -1;
 	}
 	return 0;
@@ -343,28 +338,11 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A signal of the caller's interrupt set is pending: which, or 0. */
-static int interrupted(const struct plan *plan)
-{
-	sigset_t pending;
-
-	if (!plan->interrupt || sigpending(&pending) < 0)
-		return 0;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigismember(plan->interrupt, sig) == 1 && sigismember(&pending, sig) == 1) {
-			struct sigaction action;
-
-			if (sigaction(sig, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
-				continue;
-			return sig;
-		}
-	return 0;
-}
-
 struct watch {
 	const struct plan *plan;
 	double started, last;
-	int signal;
+	struct slp_error *err;
+	bool stopped;		/* a signal of the interrupt set came: err says which */
 };
 
 /* Now and then: progress, and whether a signal came. */
@@ -375,9 +353,9 @@ static void look(struct watch *w, struct spin_state *s, uint64_t done, bool last
 	if (!last && t - w->last < 0.2)
 		return;
 	w->last = t;
-	if (!w->signal)
-		w->signal = interrupted(w->plan);
-	if (w->signal)
+	if (!w->stopped && fail_interrupted(w->err, w->plan->interrupt, "spinning") < 0)
+		w->stopped = true;
+	if (w->stopped)
 		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
 	if (w->plan->progress) {
 		struct slp_progress p = { .done = done, .total = s->steps };
@@ -444,12 +422,13 @@ static int fail_spin(struct plan *plan, int code, int errnum, pid_t counter,
 {
 	struct spin_state *s = plan->spin;
 
-	fail_code(err, code, errnum, errnum ? "create a task to spin" : NULL, NULL);
-	err->spun = true;
+	if (code != SLP_E_INTERRUPTED)
+		fail_code(err, code, errnum, errnum ? "create a task to spin" : NULL, NULL);
 	err->want = s->value + 1;
 	err->got = counter;
 	err->value = s->value;
-	err->target = plan->target->name;
+	err->target = plan->target ? plan->target->name : OWN_PID_NS;
+	err->hint = code == SLP_E_OVERSHOT ? SLP_HINT_RETRY : SLP_HINT_NONE;
 	return -1;
 }
 
@@ -473,7 +452,7 @@ static int land(struct plan *plan, struct watch *w, struct slp_error *err)
 		if (at < 0 || at > position(s, s->value) || tries++ > most)
 			return fail_spin(plan, SLP_E_OVERSHOT, 0, counter, err);
 		look(w, s, s->created, false);
-		if (w->signal)
+		if (w->stopped)
 			return 0;
 		ret = spin_once();
 		if (ret >= 0) {
@@ -495,12 +474,14 @@ static int land(struct plan *plan, struct watch *w, struct slp_error *err)
 static int spin(struct plan *plan, struct slp_error *err)
 {
 	struct spin_state *s = plan->spin;
-	struct watch w = { .plan = plan };
+	struct slp_error stop;
+	struct watch w = { .plan = plan, .err = &stop };
 	char threads[16] = "1";
 	sigset_t all, mask;
 	pid_t counter;
 	int ret = 0;
 
+	error_clear(&stop);
 	(void)proc_status_field("Threads", threads, sizeof(threads));
 	w.started = w.last = now();
 	/* a new task runs on its creator's stack pointer: no signal may come to it */
@@ -508,21 +489,15 @@ static int spin(struct plan *plan, struct slp_error *err)
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
 	if (s->steps > LAST_STEPS)
 		spin_in_parallel(s, &w, (long)(s->steps - LAST_STEPS));
-	if (!w.signal)
+	if (!w.stopped)
 		ret = land(plan, &w, err);
 	look(&w, s, s->created, true);
 	wait_tasks_gone(atoi(threads));
-	if (ret == 0 && w.signal) {
-		siginfo_t info;
-		sigset_t only;
-
-		sigemptyset(&only);
-		sigaddset(&only, w.signal);
-		(void)sigtimedwait(&only, &info, &(struct timespec){ 0, 0 });
+	if (ret == 0 && w.stopped) {
 		counter = s->start;
 		(void)read_counter(s->fd, &counter);
+		*err = stop;
 		ret = fail_spin(plan, SLP_E_INTERRUPTED, 0, counter, err);
-		err->signal = w.signal;
 	}
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	return ret;
@@ -535,17 +510,6 @@ static int write_level(struct plan *plan, struct slp_error *err)
 	return spin(plan, err);
 }
 
-/* Only the caller's own level can be spun to: every task created moves every level above too. */
-static int check(struct plan *plan, struct slp_error *err)
-{
-	if (plan->vec->nr == 1 && target_is_callers(plan->target, 0))
-		return 0;
-	fail_code(err, SLP_E_SPIN_OWN_ONLY, 0, NULL, NULL);
-	err->target = plan->target->name;
-	err->value = plan->vec->nr;
-	return -1;
-}
-
 /* Where the counter got to stays: nothing to undo with. */
 static int cannot_undo(struct plan *plan)
 {
@@ -555,7 +519,6 @@ static int cannot_undo(struct plan *plan)
 
 const struct method method_spin = {
 	.id = SLP_METHOD_SPIN,
-	.check = check,
 	.prepare = prepare,
 	.write = write_level,
 	.undo = cannot_undo,

@@ -131,33 +131,16 @@ int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
 	return n;
 }
 
-#define PID_FOR_CHILDREN "/proc/thread-self/ns/pid_for_children"
-
-int pidns_save(void)
+size_t format_pid(char *buf, pid_t pid)
 {
-	return fd_off_stdio(open(PID_FOR_CHILDREN, O_RDONLY | O_CLOEXEC));
-}
+	char digits[16];
+	size_t n = 0, len;
 
-int pidns_saved_or_fail(int saved, struct slp_error *err)
-{
-	return saved >= 0 ? saved : fail_sys(err, errno, "open", PID_FOR_CHILDREN);
-}
-
-/*
- * setns() back may be refused (a caller with CAP_SYS_ADMIN over the
- * levels but not over its own pid namespace): then it stays where the
- * last setns() left it, where only the caller's next child is born.
- */
-void pidns_back(int saved)
-{
-	if (saved >= 0)
-		(void)setns(saved, CLONE_NEWPID);
-}
-
-void pidns_restore(int saved)
-{
-	if (saved < 0)
-		return;
-	pidns_back(saved);
-	close(saved);
+	do {
+		digits[n++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	for (len = 0; n > 0; len++)
+		buf[len] = digits[--n];
+	return len;
 }

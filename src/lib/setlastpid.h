@@ -138,12 +138,36 @@ enum slp_undo {
 	SLP_UNDO_FAILED,	/* some may not be */
 };
 
+/*
+ * What might help, in the library's terms; a front end words it (the
+ * command names its options). Set with the code, from what the call asked.
+ */
+enum slp_hint {
+	SLP_HINT_NONE,
+	SLP_HINT_RETRY,		/* another process was quicker: the same call may do */
+	SLP_HINT_SERIALIZE,	/* ...and SLP_LOCK among restorers, or SLP_EXACT, prevents it */
+	SLP_HINT_EXACT,		/* SLP_EXACT (clone3() set_tid) does without what failed */
+	SLP_HINT_NO_EXACT,	/* the counters, without SLP_EXACT, do without what failed */
+	SLP_HINT_SYSCTL,	/* SLP_METHOD_SYSCTL (or AUTO) sets the same counters */
+	SLP_HINT_LOWER,		/* a value of at most limit */
+	SLP_HINT_FEWER,		/* a vector of at most limit values */
+	SLP_HINT_PIDNS_FILE,	/* a pid namespace file, /proc/PID/ns/pid */
+	SLP_HINT_OUTER,		/* a caller in a pid namespace that contains the level */
+	SLP_HINT_ORDER,		/* pids restored in descending order, or from the parent level */
+	SLP_HINT_UNMASK,	/* a writable /proc/sys, or CAP_SYS_ADMIN to reach behind it */
+	SLP_HINT_NO_MASK,	/* no mask over the file */
+	SLP_HINT_PROC,		/* a /proc of the caller's own pid namespace or an ancestor's */
+	SLP_HINT_PRIVILEGE,	/* the privilege to write ns_last_pid there, not spinning */
+	SLP_HINT_MAX_SPIN,	/* a larger max_spin, or a lower pid_max there */
+	SLP_HINT_EARLIER,	/* a caller in the parent level, or before the counter passed it */
+};
+
 struct slp_error {
 	enum slp_code code;
 	int errnum;		/* the errno, or 0 */
 	const char *call;	/* what was being done: "open", "write", ... */
 	const char *target;	/* the target's name (as given to slp_target_open()) */
-	const char *file;	/* a file involved, or COMMAND for SLP_E_EXEC */
+	const char *file;	/* a file involved, or the command for SLP_E_EXEC and its kin */
 	int level;		/* the level, 0 being the target; -1 if none */
 	uint64_t level_ino;	/* its inode: pid:[level_ino] */
 	int64_t value;		/* the value (or the vector's length) at fault */
@@ -151,16 +175,12 @@ struct slp_error {
 	enum slp_cap cap;	/* SLP_E_DENIED: what is needed */
 	uint64_t owner_ino;	/* user:[owner_ino] owns the level; 0: above the caller's */
 	int ns_type;		/* SLP_E_NOT_PIDNS: CLONE_NEW* of the file; 0: none */
-	pid_t want, got;	/* SLP_E_STOLEN */
+	pid_t want, got;	/* SLP_E_STOLEN; spinning: the counter (got) */
 	enum slp_undo undo;
 	int signal;		/* SLP_E_INTERRUPTED: the signal */
-	unsigned int exact : 1;	/* SLP_EXACT was asked: the range is clone3()'s */
-	/* for advice that fits the run: */
-	unsigned int spawn : 1;		/* the call was to create COMMAND */
-	unsigned int lock : 1;		/* SLP_LOCK was asked */
-	unsigned int exact_usable : 1;	/* clone3() set_tid is there to use */
-	unsigned int spun : 1;		/* by the spin method: want, got the counter */
-	uint64_t reserved[6];
+	uint32_t hint;		/* enum slp_hint: what might help */
+	int64_t pid_max;	/* SLP_E_RANGE: the level's pid_max, if known; else 0 */
+	uint64_t reserved[5];
 };
 
 /*

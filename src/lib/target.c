@@ -12,8 +12,6 @@
 
 #include "internal.h"
 
-#define OWN_PID_NS "/proc/self/ns/pid"
-
 /* A level's inode, asked for only where a level is named or compared. */
 static void stat_level(struct level *level)
 {
@@ -35,9 +33,12 @@ uint64_t target_level_ino(struct slp_target *target, unsigned int i)
 
 int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i)
 {
+	struct stat st;
+
 	err->level = (int)i;
-	err->target = target->name;
-	err->level_ino = target_level_ino(target, i);
+	err->target = target ? target->name : OWN_PID_NS;
+	err->level_ino = target ? target_level_ino(target, i)
+		       : stat(OWN_PID_NS, &st) == 0 ? st.st_ino : 0;
 	return -1;
 }
 
@@ -49,6 +50,7 @@ static int open_failed(struct slp_error *err, const char *path, int errnum)
 		return fail_code(err, SLP_E_TARGET_MISSING, errnum, "open", path);
 	case ENXIO:	/* a socket, or a FIFO with no writer */
 	case ELOOP:
+		err->hint = SLP_HINT_PIDNS_FILE;
 		return fail_code(err, SLP_E_NOT_PIDNS, 0, NULL, path);
 	case EACCES:
 	case EPERM:
@@ -68,6 +70,7 @@ static int check_pid_ns(int fd, const char *name, struct slp_error *err)
 	if (type >= 0 || errno == ENOTTY) {
 		fail_code(err, SLP_E_NOT_PIDNS, 0, NULL, name);
 		err->ns_type = type >= 0 ? type : 0;
+		err->hint = SLP_HINT_PIDNS_FILE;
 		return -1;
 	}
 	return fail_sys(err, errno, "tell the namespace type of", name);
@@ -96,7 +99,8 @@ static int adopt(struct slp_target **out, int fd, const char *name, struct slp_e
 	if (stat(OWN_PID_NS, &own) == 0) {
 		target->own_dev = own.st_dev;
 		target->own_ino = own.st_ino;
-	} else if (errno == ENOENT && check_proc(err) < 0 && err->code == SLP_E_FOREIGN_PROC) {
+	} else if (errno == ENOENT && proc_fail_missing(OWN_PID_NS, err) < 0 &&
+		   err->code == SLP_E_FOREIGN_PROC) {
 		slp_target_free(target);
 		return -1;
 	}
@@ -165,7 +169,7 @@ int target_or_own(struct slp_target **target, struct slp_target **own, struct sl
 	if (slp_target_open(own, OWN_PID_NS, err) < 0) {
 		/* no /proc/self: /proc is not there, or not this process's */
 		if (err->code == SLP_E_TARGET_MISSING)
-			check_proc(err);
+			proc_fail_missing(OWN_PID_NS, err);
 		return -1;
 	}
 	*target = *own;
@@ -196,6 +200,7 @@ int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error 
 				err->target = target->name;
 				err->value = nr;
 				err->limit = i;
+				err->hint = SLP_HINT_FEWER;
 				return -1;
 			}
 			fail_sys(err, errno, "open the parent of", NULL);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,14 +96,19 @@ static void test_texts(void)
 	says(&err, "interrupted by SIGTERM while setting T; the levels written were put back",
 	     "interrupted, undone");
 	err = (struct slp_error){ .code = SLP_E_PID_IN_USE, .level = 0, .level_ino = 7, .target = "T",
-				  .value = 1 };
-	says(&err, "cannot run COMMAND: pid 1 is in use in level 0 (pid:[7]) of T; nothing was run",
-	     "a pid in use");
-	err.exact = 1;
-	says(&err, "cannot run COMMAND with --exact: pid 1 is in use in level 0 (pid:[7]) of T; "
-		   "nothing was run", "a pid in use, --exact");
-	err = (struct slp_error){ .code = SLP_E_RANGE, .level = 1, .value = 40000, .limit = 32768 };
-	says(&err, "value 2 of VECTOR, 40000, is above pid_max (32768): give 0 to 32768", "range");
+				  .value = 1, .file = "restored" };
+	says(&err, "cannot create restored: pid 1 is in use in level 0 (pid:[7]) of T; nothing was run",
+	     "a pid in use: the command by its name");
+	err = (struct slp_error){ .code = SLP_E_RANGE, .level = 1, .value = 40000, .limit = 32768,
+				  .pid_max = 32768, .hint = SLP_HINT_LOWER };
+	says(&err, "value 2 of the vector, 40000, is above pid_max (32768)", "range: no advice");
+	err.limit = 32766;
+	says(&err, "value 2 of the vector, 40000, is above pid_max - 2 (32766): the process created "
+		   "gets the value + 1, which must be below pid_max (32768)",
+	     "range with a process to create: the wrap at pid_max");
+	err = (struct slp_error){ .code = SLP_E_NOT_PIDNS, .level = -1, .file = "F",
+				  .ns_type = CLONE_NEWIPC };
+	says(&err, "F is an ipc namespace, not a pid namespace", "an ipc namespace, in good English");
 	err = (struct slp_error){ .code = SLP_E_SYSTEM, .level = -1, .call = "open",
 				  .file = "/proc/sys/kernel/pid_max", .errnum = EMFILE };
 	says(&err, "cannot open /proc/sys/kernel/pid_max: Too many open files", "a system error");
@@ -129,6 +135,8 @@ static void test_bad_arguments(void)
 	vec.pid[0] = -1;
 	ok(slp_set(NULL, &vec, NULL, NULL, &err) == -1 && err.code == SLP_E_INVALID,
 	   "a negative value is refused");
+	says(&err, "invalid argument: a value of the vector is negative",
+	     "a negative value: the text says so, not its opposite");
 	vec.pid[0] = 100;
 	ok(slp_set(NULL, &vec, &opts, NULL, &err) == -1 && err.code == SLP_E_INVALID,
 	   "unknown flags are refused");

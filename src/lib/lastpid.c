@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * /proc/sys/kernel/ns_last_pid, opened: procfs's own (not a container's
+ * mask), and writable behind a read-only /proc/sys where the caller may
+ * look behind it without changing its own mounts.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* What the task behind the read-only mount found, in memory it shares. */
+struct behind {
+	int fd;
+	int errnum;
+};
+
+/*
+ * In a mount namespace of its own, private so that nothing it does
+ * reaches the caller's: take the read-only layers off /proc/sys until
+ * ns_last_pid opens for writing. Its descriptor table is the caller's
+ * (CLONE_FILES): the file stays open, and writable, after it is gone.
+ */
+static int open_behind(void *arg)
+{
+	struct behind *behind = arg;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		behind->errnum = errno;
+		return 1;
+	}
+	for (int layer = 0; layer < 8; layer++) {
+		behind->fd = open(NS_LAST_PID, O_RDWR | O_CLOEXEC);
+		if (behind->fd >= 0 || errno != EROFS)
+			break;
+		if (umount2("/proc/sys", MNT_DETACH) < 0)
+			break;
+	}
+	behind->errnum = behind->fd < 0 ? errno : 0;
+	return 0;
+}
+
+#define BEHIND_STACK 16384
+
+/*
+ * /proc/sys is read-only in containers, by a read-only bind mount over
+ * procfs's own: a caller with CAP_SYS_ADMIN over the owner of its mount
+ * namespace (rootless Podman, or --cap-add=SYS_ADMIN) can look behind it.
+ * The task doing so is the caller's child for as long as it takes
+ * (CLONE_VFORK), then reaped.
+ */
+static int open_behind_read_only(void)
+{
+	struct behind behind = { .fd = -1 };
+	char *stack = malloc(BEHIND_STACK);
+	int status;
+	pid_t pid;
+
+	if (!stack)
+		return -1;
+	pid = clone(open_behind, stack + BEHIND_STACK, CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD,
+		    &behind);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	free(stack);
+	return pid < 0 ? -1 : fd_off_stdio(behind.fd);
+}
+
+int last_pid_open(int flags, struct slp_error *err)
+{
+	int fd = proc_open(NS_LAST_PID, flags, err);
+
+	/* only where it may unmount: else its helper would take a pid for nothing */
+	if (fd < 0 && err->errnum == EROFS) {
+		fd = caps_may_admin_mounts() ? open_behind_read_only() : -1;
+		if (fd < 0) {
+			fail_code(err, SLP_E_READ_ONLY, EROFS, "open", NS_LAST_PID);
+			err->hint = SLP_HINT_UNMASK;
+			return -1;
+		}
+		error_clear(err);
+	}
+	if (fd < 0) {
+		if (err->code == SLP_E_SYSTEM && err->errnum == ENOENT)
+			err->code = SLP_E_NO_SYSCTL;
+		return -1;
+	}
+	if (!is_procfs(fd)) {
+		close(fd);
+		fail_code(err, SLP_E_MASKED, 0, NULL, NS_LAST_PID);
+		err->hint = SLP_HINT_NO_MASK;
+		return -1;
+	}
+	return fd;
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The caller's own level alone: one write of its own ns_last_pid, which
+ * the kernel checks whole (range and privilege), so nothing comes before
+ * it and its refusal changes nothing. With COMMAND to create after it,
+ * what it replaces is read first, for an undo. A holder keeps the file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* The file, as the write will meet it: missing, masked, read-only. */
+static int prepare(struct plan *plan, struct slp_error *err)
+{
+	if (plan->fd >= 0)
+		return 0;
+	plan->fd = last_pid_open(plan->argv || plan->kept ? O_RDWR : O_WRONLY, err);
+	return plan->fd < 0 ? -1 : 0;
+}
+
+/* The kernel said no, and nothing changed: the plan's checks name the rule. */
+static int explain(struct plan *plan, int errnum, struct slp_error *err)
+{
+	enum slp_code code = errnum == EINVAL ? SLP_E_REFUSED : SLP_E_DENIED;
+
+	if (errnum != EINVAL && errnum != EPERM && errnum != EACCES)
+		return fail_sys(err, errnum, "write", NS_LAST_PID);
+	fail_code(err, code, errnum, NULL, NULL);
+	fail_at(err, plan->target, 0);
+	return plan_explain(plan, err);
+}
+
+static int write_level(struct plan *plan, struct slp_error *err)
+{
+	char text[16];
+	size_t len = format_pid(text, plan->vec->pid[0]);
+	ssize_t old;
+
+	if (plan->flags & SLP_DRY_RUN)
+		return 0;
+	plan->old_len = 0;
+	if (plan->argv) {
+		old = pread(plan->fd, plan->old, sizeof(plan->old), 0);
+		if (old <= 0)
+			return fail_sys(err, old < 0 ? errno : EIO, "read", NS_LAST_PID);
+		plan->old_len = (size_t)old;
+	}
+	if (pwrite(plan->fd, text, len, 0) < 0)
+		return explain(plan, errno, err);
+	return 0;
+}
+
+/* COMMAND could not be created: what the write replaced, back. */
+static int undo(struct plan *plan)
+{
+	return plan->old_len > 0 && pwrite(plan->fd, plan->old, plan->old_len, 0) >= 0 ? 0 : -1;
+}
+
+static void nothing_held(struct plan *plan)
+{
+	(void)plan;
+}
+
+const struct method method_own = {
+	.id = SLP_METHOD_SYSCTL,
+	.prepare = prepare,
+	.write = write_level,
+	.undo = undo,
+	.release = nothing_held,
+};
