@@ -31,12 +31,12 @@ int complain(int status, const char *fmt, ...)
  * options, and the runtimes'. The error's limit follows "give ... ".
  */
 static const char *const advice[] = {
-	[SLP_HINT_RETRY] = ", try again",
-	[SLP_HINT_SERIALIZE] = ", try again (--exact or --lock prevent this)",
-	[SLP_HINT_EXACT] = ", try again (the other restorer does not take --lock; --exact "
+	[SLP_HINT_RETRY] = "; try again",
+	[SLP_HINT_SERIALIZE] = "; try again (--exact or --lock prevent this)",
+	[SLP_HINT_EXACT] = "; try again (the other restorer does not take --lock; --exact "
 			   "prevents this)",
 	[SLP_HINT_NO_EXACT] = ": drop --exact (the counters need no clone3())",
-	[SLP_HINT_SYSCTL] = ": --method=auto or --method=sysctl set the same counters through "
+	[SLP_HINT_SYSCTL] = "; --method=auto or --method=sysctl set the same counters through "
 			    "ns_last_pid",
 	[SLP_HINT_LOWER] = ": give 0 to ",
 	[SLP_HINT_FEWER] = ": give at most ",
@@ -58,12 +58,22 @@ static const char *const advice[] = {
 			     "gets there",
 };
 
+/*
+ * The library's line, what might help, then whether the levels written
+ * were put back: that sentence, the library's last, stays last.
+ */
 int complain_about(const struct slp_error *err)
 {
 	const char *more = err->hint < sizeof(advice) / sizeof(advice[0]) ? advice[err->hint] : NULL;
-	char text[1024], hint[512] = "";
+	struct slp_error bare = *err;
+	char text[1024], full[1024], hint[512] = "";
+	size_t len;
 
-	slp_strerror(err, text, sizeof(text));
+	bare.undo = SLP_UNDO_NONE;
+	len = strlen(slp_strerror(&bare, text, sizeof(text)));
+	slp_strerror(err, full, sizeof(full));
+	if (strncmp(full, text, len) != 0)
+		len = strlen(strcpy(text, full));
 	if (more)
 		snprintf(hint, sizeof(hint), "%s", more);
 	if (err->hint == SLP_HINT_LOWER || err->hint == SLP_HINT_FEWER)
@@ -71,7 +81,7 @@ int complain_about(const struct slp_error *err)
 	if (err->code == SLP_E_FILTERED && err->hint == SLP_HINT_NO_EXACT)
 		snprintf(hint, sizeof(hint), ": drop --exact, or run the container with a seccomp "
 			 "profile that allows clone3() (CAP_SYS_ADMIN does, in Docker's)");
-	return complain(slp_exit_status(err), "%s%s", text, hint);
+	return complain(slp_exit_status(err), "%s%s%s", text, hint, full + len);
 }
 
 /* Once the work is done, a lost report is said, and the status stays. */

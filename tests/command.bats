@@ -105,7 +105,7 @@ setup() {
 	# the smallest pid_max, 4096, a tinyconfig kernel's)
 	run_bounded -75 --separate-stderr strace -qq -o /dev/null -e inject=clone:delay_enter=300000:when=1+ \
 		"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 3000,3000 -- touch "$BATS_TEST_TMPDIR/ran"
-	[[ $stderr =~ ^setlastpid:\ cannot\ run\ touch:\ it\ got\ pid\ [0-9]+\ in\ level\ [01]\ \(pid:\[[0-9]+\]\)\ of\ /proc/$NEST/ns/pid,\ not\ 3001:\ another\ process\ was\ created\ there\ first\;\ nothing\ was\ run,\ try\ again\ \(--exact\ or\ --lock\ prevent\ this\)$ ]]
+	[[ $stderr =~ ^setlastpid:\ cannot\ run\ touch:\ it\ got\ pid\ [0-9]+\ in\ level\ [01]\ \(pid:\[[0-9]+\]\)\ of\ /proc/$NEST/ns/pid,\ not\ 3001:\ another\ process\ was\ created\ there\ first\;\ nothing\ was\ run\;\ try\ again\ \(--exact\ or\ --lock\ prevent\ this\)\;\ the\ levels\ written\ were\ put\ back$ ]]
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 }
 
@@ -115,7 +115,7 @@ setup() {
 	# pid 1 of level 0 is the nest's own process: COMMAND could never get it
 	run_bounded -65 --separate-stderr "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 0,80 -- \
 		touch "$BATS_TEST_TMPDIR/ran"
-	assert_one_error_line "cannot run COMMAND: pid 1 is in use in level 0 (pid:[$(stat -L -c %i "/proc/$NEST/ns/pid")]) of /proc/$NEST/ns/pid; nothing was run"
+	assert_one_error_line "cannot create touch: pid 1 is in use in level 0 (pid:[$(stat -L -c %i "/proc/$NEST/ns/pid")]) of /proc/$NEST/ns/pid; nothing was run"
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 	# and in the level above: its pid 1 is the nest's outer init
 	run_bounded -65 --separate-stderr "$SETLASTPID" --ns "/proc/$NEST/ns/pid" 80,0 -- \
@@ -151,7 +151,7 @@ setup() {
 	inode=$(readlink "/proc/$NEST/ns/pid")
 	run_bounded -65 --separate-stderr "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" 0,500 -- \
 		touch "$BATS_TEST_TMPDIR/ran"
-	assert_stderr_is "setlastpid: cannot run COMMAND with --exact: pid 1 is in use in level 0 ($inode) of /proc/$NEST/ns/pid; nothing was run"
+	assert_stderr_is "setlastpid: cannot create touch: pid 1 is in use in level 0 ($inode) of /proc/$NEST/ns/pid; nothing was run"
 	# level 1's pid 1 is the init of the outer namespace of the nest
 	run_bounded -65 --separate-stderr "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" 500,0 -- \
 		touch "$BATS_TEST_TMPDIR/ran"
@@ -166,7 +166,7 @@ setup() {
 	max=$(nest_pid_max "$NEST")
 	run_bounded -65 --separate-stderr nsenter --target "$NEST" --pid -- \
 		"$SETLASTPID" --exact "$((max - 1))" -- touch "$BATS_TEST_TMPDIR/ran"
-	assert_stderr_is "setlastpid: value 1 of VECTOR, $((max - 1)), is above pid_max - 2, as --exact creates VECTOR + 1 ($((max - 2))): give 0 to $((max - 2))"
+	assert_stderr_is "setlastpid: value 1 of the vector, $((max - 1)), is above pid_max - 2 ($((max - 2))): the process created gets the value + 1, which must be below pid_max ($max): give 0 to $((max - 2))"
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 }
 

@@ -85,9 +85,9 @@ setup() {
 		return
 	fi
 	run_bounded -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" "1,$((max + 1))"
-	assert_stderr_is "setlastpid: value 2 of VECTOR, $((max + 1)), is above pid_max ($max): give 0 to $max"
+	assert_stderr_is "setlastpid: value 2 of the vector, $((max + 1)), is above pid_max ($max): give 0 to $max"
 	run_bounded -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns "/proc/$NEST/ns/pid" 1,2,3,4
-	assert_stderr_is "setlastpid: VECTOR has 4 values but /proc/$NEST/ns/pid is 3 levels deep as seen from here: give at most 3"
+	assert_stderr_is "setlastpid: the vector has 4 values but /proc/$NEST/ns/pid is 3 levels deep as seen from here: give at most 3"
 	run_bounded -65 --separate-stderr "$SETLASTPID" --method=ioctl --ns /proc/self/ns/net 1
 	assert_stderr_is "setlastpid: /proc/self/ns/net is a net namespace, not a pid namespace: give /proc/PID/ns/pid"
 	run_bounded -77 --separate-stderr capsh --drop=cap_sys_admin,cap_checkpoint_restore -- -c \

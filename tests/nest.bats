@@ -117,16 +117,15 @@ level_ns() {
 		assert_stderr_is "setlastpid: cannot create a pid namespace below /proc/$NEST/ns/pid: it is as deep as pid namespaces nest (32 levels); nothing was run"
 		assert_unchanged
 	done
-	# a shorter VECTOR passes the checks: the kernel says no (ENOSPC) once
-	# COMMAND is made, and the level written is put back
+	# a shorter VECTOR passes the checks made here: the maker, made in
+	# level 0 before anything is written, finds no room below it
 	remember_levels
 	run_bounded -65 --separate-stderr "$SETLASTPID" --new-pidns --ns "/proc/$NEST/ns/pid" 100 -- \
 		touch "$BATS_TEST_TMPDIR/ran"
-	assert_stderr_is "setlastpid: cannot create a pid namespace below /proc/$NEST/ns/pid: it is as deep as pid namespaces nest (32 levels); nothing was run; the levels written were put back"
-	# level 0 is back where its helper and the maker had left it, put back
-	# by that helper, kept for it: every level moved by those two alone
+	assert_stderr_is "setlastpid: cannot create a pid namespace below /proc/$NEST/ns/pid: it is as deep as pid namespaces nest (32 levels); nothing was run"
+	# nothing written: every level moved by the maker's pid alone
 	local moved=()
-	for ((inode = 0; inode < 32; inode++)); do moved+=(2); done
+	for ((inode = 0; inode < 32; inode++)); do moved+=(1); done
 	assert_unchanged_but "${moved[@]}"
 	remember_levels
 	run_bounded -65 --separate-stderr "$SETLASTPID" --exact --new-pidns --ns "/proc/$NEST/ns/pid" 100 -- \
@@ -150,11 +149,11 @@ level_ns() {
 			run_bounded -65 --separate-stderr "$SETLASTPID" $exact --new-pidns --ns "/proc/$NEST/ns/pid" \
 				"$vector" -- touch "$BATS_TEST_TMPDIR/ran"
 			if [ -n "$exact" ]; then
-				assert_stderr_is "setlastpid: cannot run COMMAND with --exact: pid 1 is in use in level $level ($inode) of /proc/$NEST/ns/pid; nothing was run"
+				assert_stderr_is "setlastpid: cannot create touch: pid 1 is in use in level $level ($inode) of /proc/$NEST/ns/pid; nothing was run"
 				assert_unchanged_but 1 1	# the maker
 			else
 				# checked by the helpers before any write
-				assert_stderr_is "setlastpid: cannot run COMMAND: pid 1 is in use in level $level ($inode) of /proc/$NEST/ns/pid; nothing was run"
+				assert_stderr_is "setlastpid: cannot create touch: pid 1 is in use in level $level ($inode) of /proc/$NEST/ns/pid; nothing was run"
 				# the maker and level 0's helper in both levels, level 1's helper in level 1
 				assert_unchanged_but 2 3
 			fi
@@ -293,7 +292,7 @@ get_round_trip() {
 			echo "$c $?"' "$SETLASTPID" "$options" "$BATS_TEST_TMPDIR/ran"
 		local c=${output% *}
 		[ "${output#* }" = 65 ] || { echo "$options: status ${output#* }" >&2; false; }
-		assert_stderr_is "setlastpid: cannot run COMMAND: pid $((c + 1)) in level 0 ($inode) of /proc/self/ns/pid is setlastpid's own, free only once setlastpid is gone: set the counters alone (setlastpid $c && COMMAND), restore in descending order, or run setlastpid from the parent namespace; nothing was set"
+		assert_stderr_is "setlastpid: cannot create touch: pid $((c + 1)) in level 0 ($inode) of /proc/self/ns/pid is this process's own, free only once it is gone; nothing was set: restore in descending order, or run setlastpid from the parent namespace"
 		[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 		# nothing set, nothing created but the shell and setlastpid themselves
 		assert_unchanged_but 2 2
@@ -312,7 +311,7 @@ get_round_trip() {
 		echo "$c $?"' "$SETLASTPID" "/proc/$NEST/ns/pid" "$BATS_TEST_TMPDIR/ran"
 	local c=${output% *}
 	[ "${output#* }" = 65 ]
-	assert_one_error_line "pid $((c + 1)) in level 1 ($inode) of /proc/$NEST/ns/pid is setlastpid's own"
+	assert_one_error_line "pid $((c + 1)) in level 1 ($inode) of /proc/$NEST/ns/pid is this process's own"
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 	assert_unchanged_but 0 2	# level 0 untouched; in OUTER, the shell and setlastpid
 }

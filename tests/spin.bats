@@ -80,7 +80,7 @@ counter() {
 	remember_levels
 	run_bounded -65 --separate-stderr "${AS_NOBODY[@]}" "${SPIN[@]}" --max-spin=100 50000
 	assert_one_error_line "cannot spin to 50000: from "
-	[[ $stderr == *", more than --max-spin (100); raise it, or lower pid_max in the namespace to shorten a wrap; nothing was created" ]]
+	[[ $stderr == *", more than the most allowed (100); nothing was created: raise --max-spin, or lower pid_max in the namespace to shorten a wrap" ]]
 	assert_unchanged_but 1
 	run_bounded -64 --separate-stderr "${AS_NOBODY[@]}" "${SPIN[@]}" --max-spin=0 50000
 	assert_one_error_line "invalid --max-spin '0'"
@@ -113,10 +113,10 @@ counter() {
 	remember_levels
 	run_bounded -77 --separate-stderr "${AS_NOBODY[@]}" "${SPIN[@]}" --method=spin \
 		--ns "/proc/$inner/ns/pid" 100,200
-	assert_one_error_line "cannot spin to VECTOR for /proc/$inner/ns/pid: spinning reaches your own pid namespace's last pid alone"
+	assert_one_error_line "cannot spin to the vector for /proc/$inner/ns/pid: spinning reaches your own pid namespace's last pid alone"
 	run_bounded -77 --separate-stderr "${AS_NOBODY[@]}" "${SPIN[@]}" --method=spin \
 		--ns "/proc/$inner/ns/pid" 100
-	assert_one_error_line "cannot spin to VECTOR for /proc/$inner/ns/pid"
+	assert_one_error_line "cannot spin to the vector for /proc/$inner/ns/pid"
 	# auto: its own level may not be written, and two levels cannot be spun
 	run_bounded -77 --separate-stderr "${AS_NOBODY[@]}" "${SPIN[@]}" --ns "/proc/$inner/ns/pid" 100,200
 	assert_one_error_line "not permitted to set level 1"

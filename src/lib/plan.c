@@ -52,7 +52,7 @@ static bool own_alone(struct plan *plan)
 /* A level seen from here has a pid_max of its own, readable only from inside it. */
 static bool levels_inside(struct plan *plan)
 {
-	if (!pid_max_per_namespace() || !plan->target)
+	if (!plan->target || !pid_max_per_namespace())
 		return false;
 	for (unsigned int i = 0; i < plan->vec->nr; i++)
 		if (!target_is_callers(plan->target, i))
@@ -68,8 +68,7 @@ static bool levels_inside(struct plan *plan)
  */
 static void decide_checks(struct plan *plan)
 {
-	unsigned int checks = CHECK_RESOLVE | CHECK_RANGE, by_kernel = 0;
-	unsigned int inside = levels_inside(plan) ? CHECK_INSIDE : 0;
+	unsigned int checks = CHECK_RESOLVE | CHECK_RANGE, by_kernel = 0, inside = 0;
 	bool spawn = plan->argv;
 
 	plan->margin = spawn ? 2 : plan->method == &method_spin ? 1 : 0;
@@ -80,6 +79,7 @@ static void decide_checks(struct plan *plan)
 		checks = CHECK_RANGE | CHECK_OWNERS;
 		by_kernel = CHECK_OWNERS | (spawn ? 0 : CHECK_RANGE);
 	} else if (plan->method == &method_ioctl) {
+		inside = levels_inside(plan) ? CHECK_INSIDE : 0;
 		checks |= CHECK_OWNERS | inside;
 		by_kernel = spawn ? 0 : checks;
 	} else if (plan->method == &method_crew) {
@@ -90,6 +90,7 @@ static void decide_checks(struct plan *plan)
 	} else if (plan->method == &method_spin) {
 		checks |= CHECK_SPIN;
 	} else if (plan->flags & SLP_EXACT) {
+		inside = levels_inside(plan) ? CHECK_INSIDE : 0;
 		checks |= CHECK_OWNERS | CHECK_CLONE3 | CHECK_PIDS_FREE | inside;
 		by_kernel = CHECK_RANGE | CHECK_OWNERS | CHECK_ENTRY | CHECK_PIDS_FREE | inside;
 	} else {
