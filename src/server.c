@@ -194,7 +194,7 @@ static bool serve_one(int fd, const struct served *srv)
 		err = (struct slp_error){ .code = SLP_E_OUTSIDE, .level = 0 };
 		refuse(fd, &req, EX_DATAERR, &err, text);
 	} else if (slp_holder_set(srv->holder, &req.ask.vec, flags, &err) < 0) {
-		refuse(fd, &req, slp_exit_status(&err), &err, slp_strerror(&err, text, sizeof(text)));
+		refuse(fd, &req, slp_exit_status(&err), &err, error_line(&err, text, sizeof(text)));
 	} else {
 		if (srv->ctl->verbose)
 			log_line(&req, flags & SLP_DRY_RUN ? "would be done" : "done");
