@@ -238,41 +238,39 @@ static void take_command(struct argp_state *state)
 
 /*
  * Which options exclude which, declared as util-linux's ul_excl_t: an
- * option given with one it excludes, or without one it needs, is a
- * usage error naming both. The first rule broken is told.
+ * option given with one it excludes (or without what it needs: NO_*) is
+ * a usage error naming both. The first rule broken is told.
  */
 enum { X_NS, X_METHOD, X_SPIN, X_DRY_RUN, X_LOCK, X_EXACT, X_MAX_SPIN, X_NEW_PIDNS, X_GET, X_SERVE,
-       X_CONNECT, X_SOCKET, X_COMMAND };
+       X_CONNECT, X_SOCKET, X_NO_COMMAND, X_NO_SERVE };
 #define X(option) (1u << X_##option)
 
 static const char *const option_names[] = {
 	[X_NS] = "--ns", [X_METHOD] = "--method", [X_SPIN] = "--method=spin",
 	[X_DRY_RUN] = "--dry-run", [X_LOCK] = "--lock", [X_EXACT] = "--exact",
 	[X_MAX_SPIN] = "--max-spin", [X_NEW_PIDNS] = "--new-pidns", [X_SERVE] = "--serve",
-	[X_CONNECT] = "--connect",
+	[X_CONNECT] = "--connect", [X_NO_COMMAND] = "", [X_NO_SERVE] = "",
 };
 
 static const struct rule {
-	unsigned int given;	/* this option... */
-	unsigned int excludes;	/* ...excludes these: the one given is named after text */
-	unsigned int needs;	/* ...or needs these */
+	unsigned int given, excludes;	/* the one excluded is named between text and more */
 	const char *text, *more;
 } rules[] = {
-	{ X(EXACT), 0, X(COMMAND), "--exact creates a process: give it, as in setlastpid --exact "
+	{ X(EXACT), X(NO_COMMAND), "--exact creates a process: give it, as in setlastpid --exact "
 	  "VECTOR -- COMMAND", "" },
-	{ X(EXACT), X(METHOD), 0, "--exact sets no counter, it creates COMMAND at its pids with "
+	{ X(EXACT), X(METHOD), "--exact sets no counter, it creates COMMAND at its pids with "
 	  "clone3(): drop ", ", or drop --exact" },
-	{ X(NEW_PIDNS), 0, X(COMMAND), "--new-pidns creates a process: give it, as in setlastpid "
+	{ X(NEW_PIDNS), X(NO_COMMAND), "--new-pidns creates a process: give it, as in setlastpid "
 	  "--new-pidns VECTOR -- COMMAND", "" },
 	{ X(GET), X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(DRY_RUN) | X(METHOD) | X(MAX_SPIN) |
-	  X(SERVE) | X(CONNECT), 0, "--get reads the counters, with --ns and --verbose alone: "
-	  "drop ", "" },
+	  X(SERVE) | X(CONNECT), "--get reads the counters, with --ns and --verbose alone: drop ",
+	  "" },
 	{ X(SERVE), X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(DRY_RUN) | X(SPIN) | X(MAX_SPIN) |
-	  X(CONNECT), 0, "--serve takes --ns, --method=auto, ioctl or sysctl, --socket-mode, "
+	  X(CONNECT), "--serve takes --ns, --method=auto, ioctl or sysctl, --socket-mode, "
 	  "--socket-group and --verbose alone: drop ", "" },
-	{ X(SOCKET), 0, X(SERVE), "--socket-mode and --socket-group are for --serve: give "
+	{ X(SOCKET), X(NO_SERVE), "--socket-mode and --socket-group are for --serve: give "
 	  "--serve=SOCKET, or drop them", "" },
-	{ X(CONNECT), X(NS) | X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(METHOD) | X(MAX_SPIN), 0,
+	{ X(CONNECT), X(NS) | X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(METHOD) | X(MAX_SPIN),
 	  "--connect leaves the nest and the method to the server: drop ", ", as in setlastpid "
 	  "--connect=SOCKET [--dry-run] [--verbose] VECTOR [-- COMMAND]" },
 };
@@ -280,22 +278,19 @@ static const struct rule {
 static error_t check_exclusions(struct parse *parse)
 {
 	const struct control *ctl = parse->ctl;
-	unsigned int given =
+	unsigned int clash, given =
 		(ctl->ns_path ? X(NS) : 0) | (ctl->method != SLP_METHOD_AUTO ? X(METHOD) : 0) |
 		(ctl->method == SLP_METHOD_SPIN ? X(SPIN) : 0) | (ctl->dry_run ? X(DRY_RUN) : 0) |
 		(ctl->lock ? X(LOCK) : 0) | (ctl->exact ? X(EXACT) : 0) |
 		(ctl->max_spin ? X(MAX_SPIN) : 0) | (ctl->new_pidns ? X(NEW_PIDNS) : 0) |
-		(ctl->get ? X(GET) : 0) | (ctl->serve ? X(SERVE) : 0) |
-		(ctl->connect ? X(CONNECT) : 0) | (ctl->command ? X(COMMAND) : 0) |
+		(ctl->get ? X(GET) : 0) | (ctl->serve ? X(SERVE) : X(NO_SERVE)) |
+		(ctl->connect ? X(CONNECT) : 0) | (ctl->command ? 0 : X(NO_COMMAND)) |
 		(ctl->socket_group || ctl->socket_mode != (mode_t)-1 ? X(SOCKET) : 0);
 
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		unsigned int clash = given & rules[i].excludes;
-
-		if ((given & rules[i].given) && (clash || (given & rules[i].needs) != rules[i].needs))
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if ((given & rules[i].given) && (clash = given & rules[i].excludes))
 			return usage_error(parse, "%s%s%s", rules[i].text,
-					   clash ? option_names[__builtin_ctz(clash)] : "", rules[i].more);
-	}
+					   option_names[__builtin_ctz(clash)], rules[i].more);
 	return 0;
 }
 

@@ -133,28 +133,24 @@ static int make_socket(const struct control *ctl, bool *made_file)
 	old_umask = umask(0177);
 	ret = bind(fd, (struct sockaddr *)&addr, len);
 	umask(old_umask);
-	if (ret < 0) {
-		ret = -complain(errno == EADDRINUSE ? EX_TEMPFAIL : EXIT_SYSTEM,
-				"cannot serve on %s: %m", ctl->serve);
-		close(fd);
-		return ret;
-	}
-	*made_file = !unix_abstract(ctl->serve);
+	*made_file = ret == 0 && !unix_abstract(ctl->serve);
 	/*
 	 * The group first: a mode for it must not let the server's own group
 	 * in meanwhile. Neither follows a symbolic link put in the socket's
 	 * place meanwhile, in a directory others may write to.
 	 */
-	if (*made_file &&
-	    ((gid != (gid_t)-1 &&
-	      fchownat(AT_FDCWD, ctl->serve, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0) ||
-	     (mode != (mode_t)-1 && fchmodat(AT_FDCWD, ctl->serve, mode, AT_SYMLINK_NOFOLLOW) < 0))) {
+	if (ret < 0)
+		ret = -complain(errno == EADDRINUSE ? EX_TEMPFAIL : EXIT_SYSTEM,
+				"cannot serve on %s: %m", ctl->serve);
+	else if (*made_file &&
+		 ((gid != (gid_t)-1 &&
+		   fchownat(AT_FDCWD, ctl->serve, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0) ||
+		  (mode != (mode_t)-1 && fchmodat(AT_FDCWD, ctl->serve, mode, AT_SYMLINK_NOFOLLOW) < 0)))
 		ret = -complain(EXIT_SYSTEM, "cannot set the owner or mode of %s: %m", ctl->serve);
-		unlink(ctl->serve);
-		close(fd);
-		return ret;
-	}
-	return fd;
+	else
+		return fd;
+	close_server_socket(ctl, fd, *made_file);
+	return ret;
 }
 
 int open_server_socket(const struct control *ctl, bool *made_file)
