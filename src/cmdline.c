@@ -438,7 +438,7 @@ static void option_error(struct parse *parse, int argc, char **argv)
 		if (named && o->arg && !arg[len] && ++i == argc)
 			return (void)usage_error(parse, "option '--%s' requires an argument" SEE_HELP,
 						 o->name);
-		while (*c && (o = find_option(NULL, 0, (unsigned char)*c, &ambiguous)) && !o->arg)
+		while (*c && (o = find_option("", 0, (unsigned char)*c, &ambiguous)) && !o->arg)
 			c++;
 		if (*c && !o)
 			return (void)usage_error(parse, "invalid option -- '%s'" SEE_HELP,
