@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmdline.h"
 #include "diag.h"
@@ -30,8 +29,8 @@ static const struct argp_option options[] = {
 	  "sysctl: ns_last_pid only; spin: create and end tasks until the caller's "
 	  "own counter is there (no privilege; one value, the caller's own level)", 0 },
 	{ "max-spin", OPT_MAX_SPIN, "N", 0,
-	  "Spin no more than N tasks (default 1000000, a dozen seconds here): "
-	  "a value further away is refused before the first", 0 },
+	  "Spin no more than N tasks (default 1000000, about 20 s at 50,000 tasks a "
+	  "second): a value further away is refused before the first task is created", 0 },
 	{ "dry-run", 'n', NULL, 0,
 	  "Check everything, print what would be set, change nothing", 0 },
 	{ "verbose", 'v', NULL, 0,
@@ -194,6 +193,25 @@ static error_t parse_socket_mode(struct parse *parse, const char *text)
 	return 0;
 }
 
+/* A group by number, range-checked: (gid_t)-1 means none to chown(). A name is looked up later. */
+static error_t parse_socket_group(struct parse *parse, const char *text)
+{
+	const char *digits = text + (text[0] == '-' || text[0] == '+');
+	char shown[4 * 40 + 4], *end;
+	unsigned long long gid;
+
+	parse->ctl->socket_group = text;
+	if (!digits[0] || digits[strspn(digits, "0123456789")])
+		return 0;
+	errno = 0;
+	gid = strtoull(digits, &end, 10);
+	if (digits != text || errno || gid >= (gid_t)-1)
+		return usage_error(parse, "invalid --socket-group '%s': give a group name, or a number "
+				   "from 0 to %u", quote_short(text, shown), (unsigned int)(gid_t)-1 - 1);
+	parse->ctl->socket_gid = (gid_t)gid;
+	return 0;
+}
+
 static error_t parse_vector(struct parse *parse, const char *text)
 {
 	char why[128], shown[4 * 40 + 4];
@@ -216,6 +234,64 @@ static void take_command(struct argp_state *state)
 	if (first < state->argc)
 		ctl->command = &state->argv[first];
 	state->next = state->argc;
+}
+
+/*
+ * Which options exclude which, declared as util-linux's ul_excl_t: an
+ * option given with one it excludes (or without what it needs: NO_*) is
+ * a usage error naming both. The first rule broken is told.
+ */
+enum { X_NS, X_METHOD, X_SPIN, X_DRY_RUN, X_LOCK, X_EXACT, X_MAX_SPIN, X_NEW_PIDNS, X_GET, X_SERVE,
+       X_CONNECT, X_SOCKET, X_NO_COMMAND, X_NO_SERVE };
+#define X(option) (1u << X_##option)
+
+static const char *const option_names[] = {
+	[X_NS] = "--ns", [X_METHOD] = "--method", [X_SPIN] = "--method=spin",
+	[X_DRY_RUN] = "--dry-run", [X_LOCK] = "--lock", [X_EXACT] = "--exact",
+	[X_MAX_SPIN] = "--max-spin", [X_NEW_PIDNS] = "--new-pidns", [X_SERVE] = "--serve",
+	[X_CONNECT] = "--connect", [X_NO_COMMAND] = "", [X_NO_SERVE] = "",
+};
+
+static const struct rule {
+	unsigned int given, excludes;	/* the one excluded is named between text and more */
+	const char *text, *more;
+} rules[] = {
+	{ X(EXACT), X(NO_COMMAND), "--exact creates a process: give it, as in setlastpid --exact "
+	  "VECTOR -- COMMAND", "" },
+	{ X(EXACT), X(METHOD), "--exact sets no counter, it creates COMMAND at its pids with "
+	  "clone3(): drop ", ", or drop --exact" },
+	{ X(NEW_PIDNS), X(NO_COMMAND), "--new-pidns creates a process: give it, as in setlastpid "
+	  "--new-pidns VECTOR -- COMMAND", "" },
+	{ X(GET), X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(DRY_RUN) | X(METHOD) | X(MAX_SPIN) |
+	  X(SERVE) | X(CONNECT), "--get reads the counters, with --ns and --verbose alone: drop ",
+	  "" },
+	{ X(SERVE), X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(DRY_RUN) | X(SPIN) | X(MAX_SPIN) |
+	  X(CONNECT), "--serve takes --ns, --method=auto, ioctl or sysctl, --socket-mode, "
+	  "--socket-group and --verbose alone: drop ", "" },
+	{ X(SOCKET), X(NO_SERVE), "--socket-mode and --socket-group are for --serve: give "
+	  "--serve=SOCKET, or drop them", "" },
+	{ X(CONNECT), X(NS) | X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(METHOD) | X(MAX_SPIN),
+	  "--connect leaves the nest and the method to the server: drop ", ", as in setlastpid "
+	  "--connect=SOCKET [--dry-run] [--verbose] VECTOR [-- COMMAND]" },
+};
+
+static error_t check_exclusions(struct parse *parse)
+{
+	const struct control *ctl = parse->ctl;
+	unsigned int clash, given =
+		(ctl->ns_path ? X(NS) : 0) | (ctl->method != SLP_METHOD_AUTO ? X(METHOD) : 0) |
+		(ctl->method == SLP_METHOD_SPIN ? X(SPIN) : 0) | (ctl->dry_run ? X(DRY_RUN) : 0) |
+		(ctl->lock ? X(LOCK) : 0) | (ctl->exact ? X(EXACT) : 0) |
+		(ctl->max_spin ? X(MAX_SPIN) : 0) | (ctl->new_pidns ? X(NEW_PIDNS) : 0) |
+		(ctl->get ? X(GET) : 0) | (ctl->serve ? X(SERVE) : X(NO_SERVE)) |
+		(ctl->connect ? X(CONNECT) : 0) | (ctl->command ? 0 : X(NO_COMMAND)) |
+		(ctl->socket_group || ctl->socket_mode != (mode_t)-1 ? X(SOCKET) : 0);
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if ((given & rules[i].given) && (clash = given & rules[i].excludes))
+			return usage_error(parse, "%s%s%s", rules[i].text,
+					   option_names[__builtin_ctz(clash)], rules[i].more);
+	return 0;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -258,21 +334,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_SOCKET_MODE:
 		return parse_socket_mode(parse, arg);
 	case OPT_SOCKET_GROUP:
-		ctl->socket_group = arg;
-		break;
+		return parse_socket_group(parse, arg);
 	case '?':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		break;
 	case OPT_USAGE:
-		argp_state_help(state, stdout, ARGP_HELP_USAGE | ARGP_HELP_EXIT_OK);
-		break;
 	case 'V':
-		puts(argp_program_version);
+		/* argp_state_help() says nothing under ARGP_NO_ERRS */
+		if (key == 'V')
+			puts(argp_program_version);
+		else
+			argp_help(state->root_argp, stdout, key == '?' ? ARGP_HELP_STD_HELP
+				  : ARGP_HELP_USAGE, state->name);
 		if (!(state->flags & ARGP_NO_EXIT))
 			exit(EXIT_DONE);
 		break;
 	case ARGP_KEY_INIT:
-		/* argp's own messages too start "setlastpid:", however we were run */
+		/* --help and --usage name us so, however we were run */
 		state->name = PACKAGE_NAME;
 		break;
 	case ARGP_KEY_ARG:
@@ -286,32 +362,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		take_command(state);
 		return parse_vector(parse, arg);
 	case ARGP_KEY_END:
-		if (ctl->exact && !ctl->command)
-			return usage_error(parse, "--exact creates a process: give it, "
-					   "as in setlastpid --exact VECTOR -- COMMAND");
-		if (ctl->exact && ctl->method != SLP_METHOD_AUTO)
-			return usage_error(parse, "--exact sets no counter, it creates COMMAND at its "
-					   "pids with clone3(): drop --method, or drop --exact");
-		if (ctl->new_pidns && !ctl->command)
-			return usage_error(parse, "--new-pidns creates a process: give it, "
-					   "as in setlastpid --new-pidns VECTOR -- COMMAND");
-		if (ctl->get && (ctl->exact || ctl->new_pidns || ctl->lock || ctl->dry_run ||
-				 ctl->method != SLP_METHOD_AUTO || ctl->max_spin || ctl->serve ||
-				 ctl->connect))
-			return usage_error(parse, "--get reads the counters: it takes --ns and "
-					   "--verbose, nothing else");
-		if (ctl->serve && (ctl->exact || ctl->new_pidns || ctl->lock || ctl->dry_run ||
-				   ctl->method == SLP_METHOD_SPIN || ctl->max_spin || ctl->connect))
-			return usage_error(parse, "--serve takes --ns, --method=auto, ioctl or sysctl, "
-					   "--socket-mode, --socket-group and --verbose, nothing else");
-		if (!ctl->serve && (ctl->socket_group || ctl->socket_mode != (mode_t)-1))
-			return usage_error(parse, "--socket-mode and --socket-group are for --serve");
-		if (ctl->connect && (ctl->ns_path || ctl->exact || ctl->new_pidns || ctl->lock ||
-				     ctl->method != SLP_METHOD_AUTO || ctl->max_spin))
-			return usage_error(parse, "--connect: the server has the nest and the method; "
-					   "give --connect=SOCKET [--dry-run] [--verbose] VECTOR "
-					   "[-- COMMAND]");
-		break;
+		return check_exclusions(parse);
 	case ARGP_KEY_NO_ARGS:
 		if (ctl->get || ctl->serve)
 			break;
@@ -339,91 +390,88 @@ static bool lone_vector(const char *arg, struct control *ctl)
 }
 
 /*
- * getopt's and argp's own words, while argp parses: getopt says what is
- * wrong ("unrecognized option '--x'") and argp, on a line of its own,
- * what to do ("Try `setlastpid --help'..."). Made one line, as every
- * other message: the first, with a pointer to --help. What comes after
- * argp's line (argp exits then) passes as it is.
+ * The option named in full or by a prefix of len bytes, or by its short
+ * key: NULL if none, or if a prefix names more than one (*ambiguous).
  */
-struct one_line {
-	char text[512];
-	size_t len;
-	bool told;
-};
-
-#define ARGP_TRY "Try `"
-
-static void one_line_end(struct one_line *line)
+static const struct argp_option *find_option(const char *name, size_t len, int key,
+					     bool *ambiguous)
 {
-	char out[sizeof(line->text) + 64];
-	int len;
+	const struct argp_option *found = NULL;
+	int prefixed = 0;
 
-	if (line->told) {
-		len = snprintf(out, sizeof(out), "%.*s\n", (int)line->len, line->text);
-	} else if (line->len >= strlen(ARGP_TRY) &&
-		   memcmp(line->text, ARGP_TRY, strlen(ARGP_TRY)) == 0) {
-		line->told = true;
-		len = 0;
-	} else {
-		len = snprintf(out, sizeof(out), "%.*s; see " PACKAGE_NAME " --help\n",
-			       (int)line->len, line->text);
-	}
-	if (len > 0)
-		(void)!write(STDERR_FILENO, out, (size_t)len < sizeof(out) ? (size_t)len : sizeof(out) - 1);
-	line->len = 0;
+	for (const struct argp_option *o = options; o->name || o->doc; o++)
+		if (key ? o->key == key : o->name && strncmp(o->name, name, len) == 0) {
+			if (key || strlen(o->name) == len)
+				return o;
+			found = o;
+			prefixed++;
+		}
+	*ambiguous = prefixed > 1;
+	return prefixed == 1 ? found : NULL;
 }
 
-static ssize_t one_line_write(void *cookie, const char *buf, size_t size)
-{
-	struct one_line *line = cookie;
+#define SEE_HELP "; see " PACKAGE_NAME " --help"
 
-	for (size_t i = 0; i < size; i++) {
-		if (buf[i] == '\n')
-			one_line_end(line);
-		else if (line->len < sizeof(line->text))
-			line->text[line->len++] = buf[i];
+/*
+ * argp stopped at an option getopt refused, saying nothing
+ * (ARGP_NO_ERRS): which, and why, in getopt's words, as one line. Options
+ * end at "--" and at VECTOR; one may take the next argument as its own.
+ */
+static void option_error(struct parse *parse, int argc, char **argv)
+{
+	const struct argp_option *o = NULL;
+	bool ambiguous = false;
+	char shown[4 * 40 + 4];
+
+	for (int i = 1; i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"); i++) {
+		const char *arg = argv[i] + 2, *c = argv[i][1] == '-' ? "" : argv[i] + 1;
+		size_t len = strcspn(arg, "=");
+		bool named = !*c;
+
+		if (named && !(o = find_option(arg, len, 0, &ambiguous)))
+			return (void)usage_error(parse, ambiguous ? "option '%s' is ambiguous: give "
+						 "more of its name" SEE_HELP : "unrecognized option "
+						 "'%s'" SEE_HELP, quote_short(argv[i], shown));
+		if (named && arg[len] == '=' && !o->arg)
+			return (void)usage_error(parse, "option '--%s' doesn't allow an argument"
+						 SEE_HELP, o->name);
+		if (named && o->arg && !arg[len] && ++i == argc)
+			return (void)usage_error(parse, "option '--%s' requires an argument" SEE_HELP,
+						 o->name);
+		while (*c && (o = find_option("", 0, (unsigned char)*c, &ambiguous)) && !o->arg)
+			c++;
+		if (*c && !o)
+			return (void)usage_error(parse, "invalid option -- '%s'" SEE_HELP,
+						 quote_short((char[]){ *c, '\0' }, shown));
+		if (*c && !c[1] && ++i == argc)
+			return (void)usage_error(parse, "option requires an argument -- '%c'" SEE_HELP, *c);
 	}
-	return (ssize_t)size;
+	usage_error(parse, "invalid command line" SEE_HELP);
 }
 
 bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int argp_flags,
 			int *status)
 {
-	static struct one_line line;
-	FILE *saved_stderr = stderr, *words;
 	static const struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
 	struct parse parse = { .ctl = ctl };
 	error_t err;
 
-	*ctl = (struct control){ .method = SLP_METHOD_AUTO, .socket_mode = (mode_t)-1 };
+	*ctl = (struct control){ .method = SLP_METHOD_AUTO, .socket_mode = (mode_t)-1,
+				 .socket_gid = (gid_t)-1 };
 	if (!(argp_flags & PARSE_NO_SHORTCUT) && argc == 2 && lone_vector(argv[1], ctl)) {
 		*status = EXIT_DONE;
 		return true;
 	}
-	/* getopt names us by argv[0] in "unrecognized option": one prefix for all */
-	if (argc > 0)
-		argv[0] = (char *)PACKAGE_NAME;
-	argp_err_exit_status = EXIT_USAGE;
-	/* without the memory for it, getopt's and argp's lines as they are */
-	line = (struct one_line){ 0 };
-	words = fopencookie(&line, "w", (cookie_io_functions_t){ .write = one_line_write });
-	if (words) {
-		setvbuf(words, NULL, _IONBF, 0);
-		stderr = words;
-	}
-	err = argp_parse(&argp, argc, argv,
-			 (argp_flags & ~PARSE_NO_SHORTCUT) | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, &parse);
-	if (words) {
-		stderr = saved_stderr;
-		if (line.len > 0)
-			one_line_end(&line);
-		fclose(words);
-	}
+	/* getopt's and argp's own words are two lines: ours are one */
+	err = argp_parse(&argp, argc, argv, (argp_flags & ~PARSE_NO_SHORTCUT) | ARGP_NO_ERRS |
+			 ARGP_NO_HELP | ARGP_IN_ORDER, NULL, &parse);
+	if (err == EINVAL && !parse.usage[0])
+		option_error(&parse, argc, argv);
 	if (parse.usage[0]) {
 		*status = complain(EXIT_USAGE, "%s", parse.usage);
 		return false;
 	}
-	/* argp's own usage errors exit 64 in it; what returns is a failure of its own */
+	/* what else returns is a failure of argp's own */
 	if (err) {
 		*status = argp_flags & ARGP_NO_EXIT ? EXIT_USAGE
 						    : complain(EXIT_SYSTEM, "cannot parse the command "

@@ -22,6 +22,7 @@ struct control {
 	const char *connect;	/* --connect: the server's socket; NULL: none */
 	mode_t socket_mode;	/* (mode_t)-1: 0600 */
 	const char *socket_group;
+	gid_t socket_gid;	/* --socket-group as a number; (gid_t)-1: a name, or none */
 	uint64_t max_spin;	/* --max-spin; 0: the library's default */
 	struct slp_vector vec;
 	char **command;		/* NULL: only set the counters */

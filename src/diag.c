@@ -62,7 +62,7 @@ static const char *const advice[] = {
  * The library's line, what might help, then whether the levels written
  * were put back: that sentence, the library's last, stays last.
  */
-int complain_about(const struct slp_error *err)
+char *error_line(const struct slp_error *err, char *buf, size_t size)
 {
 	const char *more = err->hint < sizeof(advice) / sizeof(advice[0]) ? advice[err->hint] : NULL;
 	struct slp_error bare = *err;
@@ -81,7 +81,15 @@ int complain_about(const struct slp_error *err)
 	if (err->code == SLP_E_FILTERED && err->hint == SLP_HINT_NO_EXACT)
 		snprintf(hint, sizeof(hint), ": drop --exact, or run the container with a seccomp "
 			 "profile that allows clone3() (CAP_SYS_ADMIN does, in Docker's)");
-	return complain(slp_exit_status(err), "%s%s%s", text, hint, full + len);
+	snprintf(buf, size, "%s%s%s", text, hint, full + len);
+	return buf;
+}
+
+int complain_about(const struct slp_error *err)
+{
+	char line[1024];
+
+	return complain(slp_exit_status(err), "%s", error_line(err, line, sizeof(line)));
 }
 
 /* Once the work is done, a lost report is said, and the status stays. */

@@ -18,7 +18,10 @@ enum {
 /* Print "setlastpid: MESSAGE" on stderr; return status. */
 int complain(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The library's error as the command's one line; return its status. */
+/* The library's error as the command's one line, advice and all, in buf: a server's reply too. */
+char *error_line(const struct slp_error *err, char *buf, size_t size);
+
+/* error_line() printed; return err's status. */
 int complain_about(const struct slp_error *err);
 
 /* Flush stdout at exit; a write error there is a failure (71)... */

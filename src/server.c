@@ -1,31 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * setlastpid --serve=SOCKET: set the counters of one nest for whoever
- * may write to a UNIX datagram socket, set_ns_last_pid's protocol and
- * ours (wire.h). The nest's helpers are made once, at the start, and
- * kept: a request creates no process.
+ * may write to a UNIX datagram socket (socket.c), set_ns_last_pid's
+ * protocol and ours (wire.c). The nest's helpers are made once, at the
+ * start, and kept: a request creates no process.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 #include "diag.h"
 #include "server.h"
-#include "unixaddr.h"
+#include "socket.h"
 #include "wire.h"
 
 /* Requests served between two polls, at most: a stop signal waits no longer. */
@@ -38,140 +31,13 @@ static void note_stop(int sig)
 	stop_signal = sig;
 }
 
-/* systemd's socket activation: fd 3, a UNIX datagram socket, if it is ours. */
-static int activated_socket(void)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int type = 0, domain = 0;
-	socklen_t len = sizeof(int);
-
-	if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
-		return -1;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_DGRAM ||
-	    getsockopt(3, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
-		return -2;
-	fcntl(3, F_SETFD, FD_CLOEXEC);
-	return 3;
-}
-
-/* Does a server answer on this socket file? A datagram connect() says. */
-static bool answered(const struct sockaddr_un *addr, socklen_t len)
-{
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool alive;
-
-	if (fd < 0)
-		return true;	/* cannot tell: leave it alone */
-	alive = connect(fd, (const struct sockaddr *)addr, len) == 0 || errno != ECONNREFUSED;
-	close(fd);
-	return alive;
-}
-
-/* A group by name or number, from /etc/group itself (no NSS in a static build). */
-static int group_id(const char *name, gid_t *gid)
-{
-	char line[1024], *end;
-	unsigned long n = strtoul(name, &end, 10);
-	FILE *groups;
-
-	if (*name && !*end) {
-		*gid = (gid_t)n;
-		return 0;
-	}
-	groups = fopen("/etc/group", "re");
-	if (!groups)
-		return -1;
-	while (fgets(line, sizeof(line), groups)) {
-		char *first = strchr(line, ':'), *second = first ? strchr(first + 1, ':') : NULL;
-
-		if (!second || (size_t)(first - line) != strlen(name) ||
-		    strncmp(line, name, strlen(name)) != 0)
-			continue;
-		*gid = (gid_t)strtoul(second + 1, NULL, 10);
-		fclose(groups);
-		return 0;
-	}
-	fclose(groups);
-	errno = ENOENT;
-	return -1;
-}
-
-/*
- * The socket, made: mode 0600 unless told (0660 with --socket-group, for
- * its members), never world-writable by default; a file of a socket
- * nobody answers on is replaced, any other file left alone. Returns it,
- * or an exit status (negated) having said why.
- */
-static int make_socket(const struct control *ctl, bool *made_file)
-{
-	struct sockaddr_un addr;
-	struct stat st;
-	socklen_t len;
-	mode_t old_umask, mode = ctl->socket_mode;
-	gid_t gid = (gid_t)-1;
-	int fd, ret;
-
-	if (mode == (mode_t)-1 && ctl->socket_group)
-		mode = 0660;
-
-	*made_file = false;
-	if (!unix_address(ctl->serve, &addr, &len))
-		return -complain(EXIT_USAGE, "invalid --serve '%s': give a path of at most %zu "
-				 "bytes, or @NAME", ctl->serve, sizeof(addr.sun_path) - 1);
-	if (ctl->socket_group && group_id(ctl->socket_group, &gid) < 0)
-		return -complain(EXIT_USAGE, "invalid --socket-group '%s': no such group",
-				 ctl->socket_group);
-	if (!unix_abstract(ctl->serve) && lstat(ctl->serve, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -complain(EXIT_USAGE, "cannot serve on %s: it exists and is no "
-					 "socket; remove it or name another", ctl->serve);
-		if (answered(&addr, len))
-			return -complain(EX_TEMPFAIL, "cannot serve on %s: a server answers on it "
-					 "already", ctl->serve);
-		unlink(ctl->serve);
-	}
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -complain(EXIT_SYSTEM, "cannot make a socket: %m");
-	/* born 0600: no moment when another may write to it */
-	old_umask = umask(0177);
-	ret = bind(fd, (struct sockaddr *)&addr, len);
-	umask(old_umask);
-	if (ret < 0) {
-		ret = -complain(errno == EADDRINUSE ? EX_TEMPFAIL : EXIT_SYSTEM,
-				"cannot serve on %s: %m", ctl->serve);
-		close(fd);
-		return ret;
-	}
-	*made_file = !unix_abstract(ctl->serve);
-	/*
-	 * The group first: a mode for it must not let the server's own group
-	 * in meanwhile. Neither follows a symbolic link put in the socket's
-	 * place meanwhile, in a directory others may write to.
-	 */
-	if (*made_file &&
-	    ((gid != (gid_t)-1 &&
-	      fchownat(AT_FDCWD, ctl->serve, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0) ||
-	     (mode != (mode_t)-1 && fchmodat(AT_FDCWD, ctl->serve, mode, AT_SYMLINK_NOFOLLOW) < 0))) {
-		ret = -complain(EXIT_SYSTEM, "cannot set the owner or mode of %s: %m", ctl->serve);
-		unlink(ctl->serve);
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
 /* What a request is checked against: the nest, and how the server sees its clients. */
 struct served {
 	const struct control *ctl;
+	struct slp_target *target;
 	struct slp_holder *holder;
 	const char *ns_name;		/* --ns, or the server's own */
-	struct stat level0;		/* level 0's namespace file: st_dev and st_ino name it */
-	bool level0_known;
-	bool proc_ours;			/* /proc numbers processes as the server's pid namespace does */
+	unsigned long long level0;	/* pid:[level0] is level 0; 0 if unknown */
 	uid_t overflow_uid;		/* what the kernel says for an id that does not map here */
 	gid_t overflow_gid;
 };
@@ -188,10 +54,7 @@ struct request {
 	socklen_t from_len;
 	struct ucred cred;
 	enum sender sender;
-	bool extended;		/* ours, not set_ns_last_pid's */
-	bool command;		/* WIRE_COMMAND: COMMAND follows, in the sender's pid namespace */
-	struct slp_vector vec;
-	unsigned int flags;
+	struct wire_ask ask;
 	char text[SLP_VECTOR_MAX * 12];	/* VECTOR, for the log */
 };
 
@@ -222,67 +85,16 @@ static void sender(struct msghdr *msg, const struct served *srv, struct request 
 		req->sender = SENDER_KNOWN;
 }
 
-/* What came: a request to act on, or why not (the reply then says so). */
-static const char *parse_request(struct request *req, const char *buf, size_t len, bool cut)
-{
-	struct wire_request wire;
-
-	req->extended = len >= 4 && memcmp(buf, WIRE_MAGIC, 3) == 0;
-	if (!req->extended) {
-		uint32_t value;
-
-		if (len != 4 || cut)
-			return "neither 4 bytes (a last pid) nor a request of ours (SLP1)";
-		memcpy(&value, buf, 4);
-		if (value > INT32_MAX)
-			return "a last pid above 2147483647";
-		req->vec = (struct slp_vector){ .nr = 1, .pid = { (pid_t)value } };
-		req->flags = 0;
-		return NULL;
-	}
-	if (buf[3] != WIRE_MAGIC[3])
-		return "a version this server does not speak: it speaks SLP1";
-	if (len < WIRE_REQUEST_SIZE(1) || cut)
-		return "a request of the wrong size";
-	memcpy(&wire, buf, len < sizeof(wire) ? len : sizeof(wire));
-	if (wire.nr < 1 || wire.nr > SLP_VECTOR_MAX || len != WIRE_REQUEST_SIZE(wire.nr))
-		return "a vector of no values, of more than 32, or not the size it says";
-	if (wire.flags & ~(WIRE_DRY_RUN | WIRE_COMMAND))
-		return "flags this server does not know";
-	req->vec.nr = wire.nr;
-	for (uint32_t i = 0; i < wire.nr; i++) {
-		if (wire.pid[i] < 0)
-			return "a negative value";
-		req->vec.pid[i] = wire.pid[i];
-	}
-	req->flags = wire.flags & WIRE_DRY_RUN ? SLP_DRY_RUN : 0;
-	req->command = (wire.flags & WIRE_COMMAND) != 0;
-	return NULL;
-}
-
-/* The reply; a client gone, or that will not read, is no matter. */
+/* The reply, logged; a client gone, or that will not read, is no matter. */
 static void reply(int fd, const struct request *req, int status, const struct slp_error *err,
 		  const char *message)
 {
-	struct wire_reply wire = { .status = status, .level = -1 };
-	size_t len;
+	struct wire_reply wire;
+	size_t len = wire_encode_reply(&wire, req->ask.protocol, status, err, message);
 
-	if (req->from_len <= sizeof(sa_family_t))
-		return;		/* an unbound client: nowhere to reply */
-	if (!req->extended) {
-		unsigned char byte = status != 0;
-
-		sendto(fd, &byte, 1, MSG_DONTWAIT, (const struct sockaddr *)&req->from, req->from_len);
-		return;
-	}
-	memcpy(wire.magic, WIRE_MAGIC, 4);
-	if (err) {
-		wire.level = err->level;
-		wire.errnum = err->errnum;
-	}
-	snprintf(wire.message, sizeof(wire.message), "%s", message ? message : "");
-	len = WIRE_REPLY_SIZE(strlen(wire.message));
-	sendto(fd, &wire, len, MSG_DONTWAIT, (const struct sockaddr *)&req->from, req->from_len);
+	/* an unbound client: nowhere to reply */
+	if (req->from_len > sizeof(sa_family_t))
+		sendto(fd, &wire, len, MSG_DONTWAIT, (const struct sockaddr *)&req->from, req->from_len);
 }
 
 static void log_line(const struct request *req, const char *what)
@@ -307,34 +119,12 @@ static void log_line(const struct request *req, const char *what)
 	}
 }
 
-#ifndef PIDFD_GET_PID_NAMESPACE
-#define PIDFD_GET_PID_NAMESPACE _IO(0xFF, 5)	/* Linux 6.11 */
-#endif
-
-/*
- * The pid namespace of the process pid names in the server's own, as
- * stat() has a namespace file: 0, or -1 if it cannot be told (the
- * process gone, or not the server's to look at).
- */
-static int pidns_of(const struct served *srv, pid_t pid, struct stat *st)
+/* A failure: logged, and said to the sender. */
+static void refuse(int fd, const struct request *req, int status, const struct slp_error *err,
+		   const char *message)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), ns = -1, ret;
-	char path[32];
-
-	if (pidfd >= 0) {
-		ns = ioctl(pidfd, PIDFD_GET_PID_NAMESPACE, 0);
-		close(pidfd);
-	}
-	if (ns >= 0) {
-		ret = fstat(ns, st);
-		close(ns);
-		return ret;
-	}
-	/* before Linux 6.11: /proc, where it numbers processes as the server's pid namespace does */
-	if (!srv->proc_ours)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-	return stat(path, st);
+	log_line(req, message);
+	reply(fd, req, status, err, message);
 }
 
 /*
@@ -348,25 +138,25 @@ static int pidns_of(const struct served *srv, pid_t pid, struct stat *st)
 static const char *not_in_level0(const struct served *srv, const struct request *req,
 				 char *text, size_t size)
 {
-	unsigned long long level0 = (unsigned long long)srv->level0.st_ino;
+	struct slp_error err;
 	char where[64];
-	struct stat st;
+	int level;
 
-	if (!req->command || !srv->level0_known || req->sender == SENDER_UNKNOWN)
+	if (!(req->ask.flags & WIRE_COMMAND) || !srv->level0 || req->sender == SENDER_UNKNOWN)
 		return NULL;
 	if (req->sender == SENDER_OUTSIDE) {
 		/* level 0 is the server's own pid namespace or below it: it sees its processes */
 		snprintf(where, sizeof(where), "outside the server's pid namespace");
 	} else {
-		if (pidns_of(srv, req->cred.pid, &st) < 0 ||
-		    (st.st_dev == srv->level0.st_dev && st.st_ino == srv->level0.st_ino))
+		level = slp_target_level_of(srv->target, req->cred.pid, &err);
+		if (level == 0 || (level < 0 && err.errnum != ENOENT))
 			return NULL;
-		snprintf(where, sizeof(where), "in pid:[%llu]", (unsigned long long)st.st_ino);
+		snprintf(where, sizeof(where), "in pid:[%llu]", (unsigned long long)err.level_ino);
 	}
 	snprintf(text, size, "cannot run COMMAND here: this process is %s, not in level 0 of "
 		 "the served nest (pid:[%llu], %s for the server), so COMMAND could not get "
 		 "VECTOR + 1: run setlastpid --connect inside pid:[%llu] (nsenter --target PID "
-		 "--pid); nothing was set", where, level0, srv->ns_name, level0);
+		 "--pid); nothing was set", where, srv->level0, srv->ns_name, srv->level0);
 	return text;
 }
 
@@ -381,6 +171,7 @@ static bool serve_one(int fd, const struct served *srv)
 		.msg_name = &req.from, .msg_namelen = sizeof(req.from), .msg_iov = &iov,
 		.msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control),
 	};
+	unsigned int flags;
 	struct slp_error err;
 	const char *bad;
 	ssize_t len;
@@ -390,30 +181,25 @@ static bool serve_one(int fd, const struct served *srv)
 		return false;
 	req.from_len = msg.msg_namelen;
 	sender(&msg, srv, &req);
-	bad = parse_request(&req, buf, (size_t)len, (msg.msg_flags & MSG_TRUNC) != 0);
+	bad = wire_decode_request(&req.ask, buf, (size_t)len, (msg.msg_flags & MSG_TRUNC) != 0);
 	if (bad) {
 		snprintf(req.text, sizeof(req.text), "%zd bytes", len);
 		snprintf(text, sizeof(text), "malformed request: %s", bad);
-		log_line(&req, text);
-		reply(fd, &req, EXIT_USAGE, NULL, text);
+		refuse(fd, &req, EXIT_USAGE, NULL, text);
 		return true;
 	}
-	slp_vector_format(&req.vec, req.text, sizeof(req.text));
+	slp_vector_format(&req.ask.vec, req.text, sizeof(req.text));
+	flags = req.ask.flags & WIRE_DRY_RUN ? SLP_DRY_RUN : 0;
 	if (not_in_level0(srv, &req, text, sizeof(text))) {
 		err = (struct slp_error){ .code = SLP_E_OUTSIDE, .level = 0 };
-		log_line(&req, text);
-		reply(fd, &req, EX_DATAERR, &err, text);
-		return true;
+		refuse(fd, &req, EX_DATAERR, &err, text);
+	} else if (slp_holder_set(srv->holder, &req.ask.vec, flags, &err) < 0) {
+		refuse(fd, &req, slp_exit_status(&err), &err, error_line(&err, text, sizeof(text)));
+	} else {
+		if (srv->ctl->verbose)
+			log_line(&req, flags & SLP_DRY_RUN ? "would be done" : "done");
+		reply(fd, &req, EXIT_DONE, NULL, NULL);
 	}
-	if (slp_holder_set(srv->holder, &req.vec, req.flags, &err) < 0) {
-		slp_strerror(&err, text, sizeof(text));
-		log_line(&req, text);
-		reply(fd, &req, slp_exit_status(&err), &err, text);
-		return true;
-	}
-	if (srv->ctl->verbose)
-		log_line(&req, req.flags & SLP_DRY_RUN ? "would be done" : "done");
-	reply(fd, &req, EXIT_DONE, NULL, NULL);
 	return true;
 }
 
@@ -429,29 +215,6 @@ static void say_helpers(const struct served *srv)
 		if (slp_holder_pid(srv->holder, i))
 			fprintf(stderr, "setlastpid: level %u: a helper holds pid %d there\n", i,
 				(int)slp_holder_pid(srv->holder, i));
-}
-
-/*
- * Does /proc number processes as the server's own pid namespace does?
- * Then /proc/PID is the process SCM_CREDENTIALS says PID of. NSpid has
- * one field exactly then: the pid in /proc's namespace is the last.
- */
-static bool proc_is_ours(void)
-{
-	char line[128], *end;
-	bool ours = false;
-	FILE *status = fopen("/proc/self/status", "re");
-
-	if (!status)
-		return false;
-	while (fgets(line, sizeof(line), status))
-		if (strncmp(line, "NSpid:", 6) == 0) {
-			ours = strtol(line + 6, &end, 10) == (long)getpid() &&
-			       end[strspn(end, " \t")] == '\n';
-			break;
-		}
-	fclose(status);
-	return ours;
 }
 
 /* /proc/sys/kernel/overflowuid and overflowgid: 65534 unless told. */
@@ -472,12 +235,14 @@ int serve(const struct control *ctl, struct slp_target *target)
 {
 	struct sigaction sa = { .sa_handler = note_stop };
 	struct slp_options opts = { .method = ctl->method };
-	struct served srv = { .ctl = ctl,
+	struct served srv = { .ctl = ctl, .target = target,
 			      .ns_name = ctl->ns_path ? ctl->ns_path : "/proc/self/ns/pid" };
+	struct slp_target *own = NULL;
 	struct slp_error err;
 	sigset_t stops, waiting;
-	bool made_file = false;
-	int fd, on = 1;
+	bool made_file;
+	struct stat st;
+	int fd, status = EXIT_DONE;
 
 	/*
 	 * SIGTERM and SIGINT end the loop: between requests, never in one.
@@ -496,25 +261,23 @@ int serve(const struct control *ctl, struct slp_target *target)
 	sigdelset(&waiting, SIGTERM);
 	sigdelset(&waiting, SIGINT);
 
-	srv.level0_known = stat(srv.ns_name, &srv.level0) == 0;
-	srv.proc_ours = proc_is_ours();
+	srv.level0 = stat(srv.ns_name, &st) == 0 ? (unsigned long long)st.st_ino : 0;
 	srv.overflow_uid = (uid_t)overflow_id("/proc/sys/kernel/overflowuid");
 	srv.overflow_gid = (gid_t)overflow_id("/proc/sys/kernel/overflowgid");
-	fd = activated_socket();
-	if (fd == -2)
-		return complain(EXIT_USAGE, "LISTEN_FDS gave no UNIX datagram socket as fd 3");
-	if (fd < 0 && (fd = make_socket(ctl, &made_file)) < 0)
-		return -fd;
-	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
-	if (slp_holder_open(&srv.holder, target, &opts, &err) < 0) {
-		if (made_file)
-			unlink(ctl->serve);
-		close(fd);
+	/* the nest, to ask which level a client is in: ours if none was named */
+	if (!target && slp_target_open(&own, srv.ns_name, &err) < 0)
 		return complain_about(&err);
+	srv.target = target ? target : own;
+	fd = open_server_socket(ctl, &made_file);
+	if (fd < 0) {
+		slp_target_free(own);
+		return -fd;
 	}
-	if (ctl->verbose)
+	if (slp_holder_open(&srv.holder, srv.target, &opts, &err) < 0)
+		status = complain_about(&err);
+	else if (ctl->verbose)
 		say_helpers(&srv);
-	while (!stop_signal) {
+	while (status == EXIT_DONE && !stop_signal) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 		/*
@@ -526,10 +289,9 @@ int serve(const struct control *ctl, struct slp_target *target)
 				;
 	}
 	slp_holder_free(srv.holder);
-	if (made_file)
-		unlink(ctl->serve);
-	close(fd);
-	if (ctl->verbose)
+	close_server_socket(ctl, fd, made_file);
+	slp_target_free(own);
+	if (status == EXIT_DONE && ctl->verbose)
 		fprintf(stderr, "setlastpid: stopped by SIG%s\n", sigabbrev_np(stop_signal));
-	return EXIT_DONE;
+	return status;
 }

@@ -8,6 +8,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "cmdline.h"
 #include "diag.h"
 #include "server.h"

@@ -19,6 +19,8 @@
 #ifndef SETLASTPID_WIRE_H
 #define SETLASTPID_WIRE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "setlastpid.h"
@@ -49,5 +51,25 @@ struct wire_reply {
 };
 
 #define WIRE_REPLY_SIZE(len) (16 + (size_t)(len) + 1)
+
+/* Which protocol a datagram speaks. */
+enum wire_protocol { WIRE_NEITHER, WIRE_PLAIN /* set_ns_last_pid's */, WIRE_SLP1 };
+
+/* A request, decoded: set_ns_last_pid's asks one value, no flags. */
+struct wire_ask {
+	enum wire_protocol protocol;
+	uint32_t flags;			/* WIRE_DRY_RUN, WIRE_COMMAND */
+	struct slp_vector vec;
+};
+
+/* ask in req, in its protocol (set_ns_last_pid's: the first value alone): its size. */
+size_t wire_encode_request(struct wire_request *req, const struct wire_ask *ask);
+/* len bytes (cut: more) as ask: NULL, or what is wrong; ask->protocol is the reply's even then. */
+const char *wire_decode_request(struct wire_ask *ask, const void *buf, size_t len, bool cut);
+/* The reply, in protocol, in rep (err and message: SLP1's alone): its size. */
+size_t wire_encode_reply(struct wire_reply *rep, enum wire_protocol protocol, int status,
+			 const struct slp_error *err, const char *message);
+/* An answer of len bytes: set_ns_last_pid's byte made rep->status, SLP1's message one line. */
+enum wire_protocol wire_decode_reply(struct wire_reply *rep, size_t len);
 
 #endif

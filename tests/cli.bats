@@ -72,11 +72,15 @@ load helpers
 	assert_stderr_is "setlastpid: invalid --method 'fast': give auto, ioctl, sysctl or spin"
 	run_bounded -64 --separate-stderr "$SETLASTPID" --bogus 1
 	assert_stderr_is "setlastpid: unrecognized option '--bogus'; see setlastpid --help"
-	# getopt's words and argp's "Try ..." line, made one line
+	# getopt's words, as one line
 	run_bounded -64 --separate-stderr "$SETLASTPID" -Q 1
 	assert_stderr_is "setlastpid: invalid option -- 'Q'; see setlastpid --help"
 	run_bounded -64 --separate-stderr "$SETLASTPID" --ns
 	assert_stderr_is "setlastpid: option '--ns' requires an argument; see setlastpid --help"
+	run_bounded -64 --separate-stderr "$SETLASTPID" --ver 1
+	assert_stderr_is "setlastpid: option '--ver' is ambiguous: give more of its name; see setlastpid --help"
+	run_bounded -64 --separate-stderr "$SETLASTPID" --dry-run=yes 1
+	assert_stderr_is "setlastpid: option '--dry-run' doesn't allow an argument; see setlastpid --help"
 	# glibc argp's hidden options are not ours: --HANG would sleep an hour
 	run_bounded -64 --separate-stderr "$SETLASTPID" --HANG=1 1
 	assert_stderr_is "setlastpid: unrecognized option '--HANG=1'; see setlastpid --help"

@@ -243,8 +243,8 @@ str:SLP1 u32:0 u32:1 u32:-1|reply * bytes: SLP1 status 64 level -1 errnum 0: mal
 str:SLP1 u32:0 u32:2 u32:100 u32:-100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a negative value
 str:SLP1 u32:4 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: flags this server does not know
 str:SLP1 u32:0 u32:1 zero:65536|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
-str:SLP1 u32:0 u32:1 u32:$BIG|reply * bytes: SLP1 status 65 level 0 errnum 0: value 1 of VECTOR, $BIG, is above pid_max *
-str:SLP1 u32:0 u32:4 u32:1 u32:2 u32:3 u32:4|reply * bytes: SLP1 status 65 level -1 errnum 0: VECTOR has 4 values but $NS is 3 levels deep *
+str:SLP1 u32:0 u32:1 u32:$BIG|reply * bytes: SLP1 status 65 level 0 errnum 0: value 1 of the vector, $BIG, is above pid_max *
+str:SLP1 u32:0 u32:4 u32:1 u32:2 u32:3 u32:4|reply * bytes: SLP1 status 65 level -1 errnum 0: the vector has 4 values but $NS is 3 levels deep *
 EOF
 	# one line each, and each says who sent it
 	failure_lines >"$BATS_TEST_TMPDIR/failures"
@@ -262,9 +262,9 @@ EOF
 	remember_levels
 	run_bounded -1 "$MIN_CLIENT" "$SOCK" 1500
 	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" 1500,50
-	assert_one_error_line "value 1 of VECTOR, 1500, is above pid_max (1000): give 0 to 1000"
+	assert_one_error_line "value 1 of the vector, 1500, is above pid_max (1000): give 0 to 1000"
 	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" --dry-run 1500,50
-	assert_stderr_is "setlastpid: value 1 of VECTOR, 1500, is above pid_max (1000): give 0 to 1000"
+	assert_stderr_is "setlastpid: value 1 of the vector, 1500, is above pid_max (1000): give 0 to 1000"
 	assert_unchanged
 	run_bounded -0 "$MIN_CLIENT" "$SOCK" 998
 	assert_next "$NEST" 999
@@ -273,7 +273,7 @@ EOF
 	remember_levels
 	run_bounded -1 "$MIN_CLIENT" "$SOCK.own" 1001
 	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK.own" 1001
-	assert_one_error_line "value 1 of VECTOR, 1001, is above pid_max (1000): give 0 to 1000"
+	assert_one_error_line "value 1 of the vector, 1001, is above pid_max (1000): give 0 to 1000"
 	assert_unchanged
 	run_bounded -0 "$MIN_CLIENT" "$SOCK.own" 1000
 	run_bounded -0 "$MIN_CLIENT" "$SOCK.own" 900
@@ -342,6 +342,28 @@ public_dir_and_group() {
 	run_bounded -64 --separate-stderr "$SETLASTPID" --serve="$PUBLIC_DIR/none" --ns "$NS" --socket-group=no-such-group-here
 	assert_one_error_line "invalid --socket-group 'no-such-group-here'"
 	[ ! -e "$PUBLIC_DIR/none" ]
+}
+
+# socket_group_refused GROUP: --socket-group=GROUP is a bad command line,
+# and no socket is made. A server that took it would serve: bounded short.
+socket_group_refused() {
+	local TEST_TIMEOUT=20
+	run_bounded -64 --separate-stderr "$SETLASTPID" --serve="$SOCK" --socket-group="$1"
+	assert_stderr_is "setlastpid: invalid --socket-group '$1': give a group name, or a number from 0 to 4294967294"
+	[ ! -e "$SOCK" ]
+}
+
+@test "--socket-group=4294967296, past gid_t, is refused, not taken as group 0 (root)" {
+	socket_group_refused 4294967296
+	socket_group_refused 99999999999999999999
+}
+
+@test "--socket-group=-1, negative, is refused" {
+	socket_group_refused -1
+}
+
+@test "--socket-group=4294967295, (gid_t)-1, which chown() takes as no change, is refused" {
+	socket_group_refused 4294967295
 }
 
 @test "--socket-group alone: mode 0660, its members admitted, others not" {
@@ -686,7 +708,7 @@ public_dir_and_group() {
 	# sh's pid is the client's (exec): VALUE + 1 is taken by the client
 	run_bounded -65 --separate-stderr nsenter --target "$NEST" --pid -- \
 		sh -c 'exec "$0" --connect="$1" $(($$ - 1)) -- true' "$SETLASTPID" "$SOCK"
-	assert_one_error_line "is setlastpid's own"
+	assert_one_error_line "is this process's own"
 	# found before the server was asked: it had no request, and the level
 	# moved on by the client's own pid alone (set, VALUE + 1 would be next)
 	if grep '^setlastpid: request from ' "$SERVER_LOG"; then false; fi
@@ -709,7 +731,7 @@ public_dir_and_group() {
 		elif [ "$status" = 75 ] && [ -z "$out" ]; then
 			refused=$((refused + 1))
 		elif [ "$status" = 65 ] && [ -z "$out" ] &&
-			grep -q -E " is in use in level 0 | is setlastpid's own" "$BATS_TEST_TMPDIR/stderr"; then
+			grep -q -E " is in use in level 0 | is this process's own" "$BATS_TEST_TMPDIR/stderr"; then
 			# the noise, or the client itself, holds VALUE + 1: COMMAND
 			# could not have it
 			in_use=$((in_use + 1))
@@ -768,7 +790,7 @@ free_value() {
 	value=$(free_value)
 	remember_levels
 	run_bounded -65 "$SETLASTPID" --connect="$SOCK" "$BIG"
-	grep -q "^setlastpid: request from a process outside the server's pid namespace (uid 0, gid 0): $BIG: value 1 of VECTOR" "$SERVER_LOG"
+	grep -q "^setlastpid: request from a process outside the server's pid namespace (uid 0, gid 0): $BIG: value 1 of the vector" "$SERVER_LOG"
 	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" "$value" -- true
 	assert_one_error_line "cannot run COMMAND here: this process is outside the server's pid namespace, not in level 0"
 	assert_unchanged

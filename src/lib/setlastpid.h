@@ -304,6 +304,16 @@ int slp_exit_status(const struct slp_error *err);
 /* "auto", "ioctl", "sysctl", "clone3 set_tid (VECTOR + 1)", "spin", "preset". */
 const char *slp_method_name(enum slp_method method);
 
+/*
+ * Which level of target (0: the target itself, 1: its parent...) the pid
+ * namespace of process pid (as the caller numbers processes) is: that
+ * level, or -1 with err: SLP_E_SYSTEM with errnum ESRCH if the process is
+ * gone, ENOENT if its namespace is none of the target's levels the caller
+ * sees, or why it cannot be told. err->level_ino is that namespace's inode,
+ * found or not (ENOENT). Since 1.1.
+ */
+int slp_target_level_of(struct slp_target *target, pid_t pid, struct slp_error *err);
+
 #ifdef __cplusplus
 }
 #endif
