@@ -93,8 +93,8 @@ split_args() {
 # assert_unchanged_within MODE VALUES: as assert_unchanged, every level of
 # the nest, but each may have moved on by the pids of tasks the run made
 # (an upper bound: a check that fails may stop before the last of them):
-# in a dry run, those of probe_pids, its helpers that read pid_max; in a
-# real run, a helper per level named, the maker of --new-pidns and
+# in a dry run, those of probe_pids, its helpers that read pid_max, and
+# the maker of --new-pidns; in a real run, a helper per level named, the maker of --new-pidns and
 # COMMAND's fork; and in either, SLACK, RUN's own. A write of VECTOR's far
 # values, or a counter left wrapped to 300, is outside it.
 assert_unchanged_within() {
@@ -107,6 +107,10 @@ assert_unchanged_within() {
 	for ((i = 0; i < ${#before[@]}; i++)); do
 		if [ "$mode" = dry ]; then
 			extra=${probe[i]:-${probe[values - 1]}}
+			# --new-pidns below a level not setlastpid's own: the maker,
+			# made there first to see that a namespace fits below, as a
+			# real run makes it before its first write (setlastpid(8))
+			[ "$NEW_PIDNS" = no ] || extra=$((extra + 1))
 		else
 			extra=$((i < values ? i + 1 + 2 : values + 2))
 		fi

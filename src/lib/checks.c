@@ -136,16 +136,20 @@ static int check_range(struct plan *plan, struct slp_error *err)
 static int check_own_level(struct slp_error *err)
 {
 	struct slp_target *own;
-	int ret;
+	int ret = slp_target_open(&own, OWN_PID_NS, err);
 
-	if (slp_target_open(&own, OWN_PID_NS, err) == 0) {
+	if (ret == 0) {
 		ret = caps_check_levels(own, 0, 1, 0, err);
 		target_free_own(own, err);
-		return ret;
 	}
-	/* /proc is another pid namespace's: its user namespace is taken to own it */
-	if (err->code != SLP_E_FOREIGN_PROC && err->code != SLP_E_TARGET_MISSING)
-		return -1;
+	/*
+	 * /proc is another pid namespace's, or the descriptors the rule's walk
+	 * needs (the write needs one) are not to be had: the caller's own user
+	 * namespace is taken to own its pid namespace
+	 */
+	if (ret == 0 || (err->code != SLP_E_FOREIGN_PROC && err->code != SLP_E_TARGET_MISSING &&
+			 err->errnum != EMFILE && err->errnum != ENFILE))
+		return ret;
 	error_clear(err);
 	if (caps_check_own(SLP_CAP_SYS_ADMIN_OR_CHECKPOINT_RESTORE, "set the last pid of", err) == 0)
 		return 0;

@@ -343,7 +343,11 @@ static bool add_proc(struct text *t, const struct slp_error *err)
 {
 	switch (err->code) {
 	case SLP_E_NO_SYSCTL:
-		add(t, "cannot open %s: the kernel lacks CONFIG_CHECKPOINT_RESTORE", NS_LAST_PID);
+		if (err->file && strcmp(err->file, NS_LAST_PID) != 0)
+			add(t, "cannot open %s: it is not in this /proc (a mount hides "
+			       "/proc/sys/kernel?)", err->file);
+		else
+			add(t, "cannot open %s: the kernel lacks CONFIG_CHECKPOINT_RESTORE", NS_LAST_PID);
 		return true;
 	case SLP_E_MASKED:
 		add(t, "cannot set the last pid: %s is masked here, not procfs's own (a container "

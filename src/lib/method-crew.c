@@ -109,10 +109,17 @@ static long read_level_pid_max(void)
 	return value;
 }
 
-/* Is the value above the level's own pid_max, less margin? Then "range", with it. */
+/*
+ * Is the value above the level's own pid_max, less margin? Then "range",
+ * with it. A check that wants a descriptor the write would not is left
+ * to the write (the kernel's EINVAL), as no check may fail for want of
+ * what the act does not need.
+ */
 static bool above_pid_max(struct job *job, int margin)
 {
 	job->pid_max = read_level_pid_max();
+	if (job->pid_max == -EMFILE || job->pid_max == -ENFILE)
+		return false;
 	if (job->pid_max < 0) {
 		job_failed(job, "read pid_max", (int)-job->pid_max);
 		return true;

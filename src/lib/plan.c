@@ -157,9 +157,11 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 		why = "counters set already have nothing to set: use slp_spawn()";
 	if (why)
 		return fail_code(err, SLP_E_INVALID, EINVAL, why, NULL);
-	/* the caller's own level alone needs no target, nor /proc/self to name it */
-	if (!target && (vec->nr != 1 || exact || opts->method == SLP_METHOD_IOCTL ||
-			opts->method == SLP_METHOD_PRESET) &&
+	/*
+	 * the caller's own level alone needs no target, nor /proc/self to name
+	 * it; a process to create, /proc/self to check its pids
+	 */
+	if (!target && (vec->nr != 1 || argv || opts->method == SLP_METHOD_IOCTL) &&
 	    target_or_own(&plan->target, &plan->own, err) < 0)
 		return -1;
 	return choose_method(plan, opts->method, err);

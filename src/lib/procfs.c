@@ -95,6 +95,9 @@ int read_pid_max(int *pid_max, struct slp_error *err)
 	ssize_t len;
 	int fd = proc_open(PID_MAX, O_RDONLY, err), errnum;
 
+	/* missing where /proc is this process's: as ns_last_pid missing, one cause */
+	if (fd < 0 && err->code == SLP_E_SYSTEM && err->errnum == ENOENT)
+		err->code = SLP_E_NO_SYSCTL;
 	if (fd < 0)
 		return -1;
 	len = read(fd, text, sizeof(text) - 1);

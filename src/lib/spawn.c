@@ -56,6 +56,7 @@ struct spawn {
 	pid_t maker;
 	int go[2];		/* ours to it: make COMMAND now (or, closed, never) */
 	int made[2];		/* its to us: ready (0 or -errno), then COMMAND's pidfd, or -errno */
+	int room[2];		/* descriptors kept free until the word: the pidfd, and reading it */
 	/* ours to COMMAND: what the method held for an undo is gone, exec (closed: never) */
 	int helpers_gone[2];
 	int back;		/* our pid_for_children, to come back to from level 0 */
@@ -278,7 +279,9 @@ static int start_maker(struct spawn *spawn, struct slp_error *err)
 	pid_t in_the_way = 0, pid = 0;
 	int errnum = 0;
 
-	if (pipe_off_stdio(spawn->go) < 0 || pipe_off_stdio(spawn->made) < 0)
+	/* the pidfd's descriptors too are taken before the first write, and given back at the word */
+	if (pipe_off_stdio(spawn->go) < 0 || pipe_off_stdio(spawn->made) < 0 ||
+	    pipe_off_stdio(spawn->room) < 0)
 		return fail_sys(err, errno, "make a pipe for", plan->argv[0]);
 	if (setns(plan->target->level[0].fd, CLONE_NEWPID) < 0)
 		return fail_code(err, errno == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errno, "enter",
@@ -315,6 +318,9 @@ static pid_t command_from_maker(struct spawn *spawn)
 	int said = -EIO;
 	pid_t pid;
 
+	close(spawn->room[0]);
+	close(spawn->room[1]);
+	spawn->room[0] = spawn->room[1] = -1;
 	if (write(spawn->go[1], "g", 1) == 1)
 		while (read(spawn->made[0], &said, sizeof(said)) < 0 && errno == EINTR)
 			;
@@ -366,7 +372,8 @@ static void release(struct spawn *spawn)
 {
 	stop_maker(spawn);
 	for (int i = 0; i < 2; i++) {
-		int *fds[] = { &spawn->pipe[i], &spawn->helpers_gone[i], &spawn->go[i], &spawn->made[i] };
+		int *fds[] = { &spawn->pipe[i], &spawn->helpers_gone[i], &spawn->go[i], &spawn->made[i],
+				&spawn->room[i] };
 
 		for (size_t k = 0; k < sizeof(fds) / sizeof(fds[0]); k++) {
 			if (*fds[k] >= 0)
@@ -502,7 +509,8 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 			 struct slp_error *err)
 {
 	struct spawn spawn = { .attr = attr, .pipe = { -1, -1 }, .go = { -1, -1 },
-			       .made = { -1, -1 }, .helpers_gone = { -1, -1 }, .back = -1 };
+			       .made = { -1, -1 }, .helpers_gone = { -1, -1 }, .back = -1,
+			       .room = { -1, -1 } };
 	struct slp_error local;
 	pid_t child;
 	int ret;
