@@ -44,7 +44,7 @@ SLP_EXPORT int slp_holder_open(struct slp_holder **out, struct slp_target *targe
 	if (plan_for_holder(&holder->plan, target, &holder->all, opts, err) < 0)
 		goto fail;
 	if (run_checks(&holder->plan, holder->plan.before, err) < 0 ||
-	    holder->plan.method->prepare(&holder->plan, err) < 0)
+	    (holder->plan.method->prepare && holder->plan.method->prepare(&holder->plan, err) < 0))
 		goto fail;
 	holder->plan.own = own;
 	*out = holder;

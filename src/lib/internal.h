@@ -10,72 +10,11 @@
 #include "setlastpid.h"
 
 /*
- * The archive, libsetlastpid.a, keeps these symbols global (hidden only
- * from the shared library's table): the library's prefix keeps them out
- * of the way of a program that links it.
+ * The archive, libsetlastpid.a, keeps the library's inner functions
+ * global (hidden only from the shared library's table): each is named
+ * with the library's prefix for the linker, out of a program's way.
  */
-#define call_begin(...) slp__call_begin(__VA_ARGS__)
-#define caps_may_admin_mounts(...) slp__caps_may_admin_mounts(__VA_ARGS__)
-#define caps_check_levels(...) slp__caps_check_levels(__VA_ARGS__)
-#define caps_check_own(...) slp__caps_check_own(__VA_ARGS__)
-#define command_lookup(...) slp__command_lookup(__VA_ARGS__)
-#define crew_pid(...) slp__crew_pid(__VA_ARGS__)
-#define crew_check_inside(...) slp__crew_check_inside(__VA_ARGS__)
-#define error_clear(...) slp__error_clear(__VA_ARGS__)
-#define fail_at(...) slp__fail_at(__VA_ARGS__)
-#define fail_code(...) slp__fail_code(__VA_ARGS__)
-#define fail_interrupted(...) slp__fail_interrupted(__VA_ARGS__)
-#define fail_no_clone3(...) slp__fail_no_clone3(__VA_ARGS__)
-#define fail_range(...) slp__fail_range(__VA_ARGS__)
-#define fail_signal(...) slp__fail_signal(__VA_ARGS__)
-#define fail_sys(...) slp__fail_sys(__VA_ARGS__)
-#define fd_off_stdio(...) slp__fd_off_stdio(__VA_ARGS__)
-#define find_level_in_use(...) slp__find_level_in_use(__VA_ARGS__)
-#define format_pid(...) slp__format_pid(__VA_ARGS__)
-#define is_procfs(...) slp__is_procfs(__VA_ARGS__)
-#define kernel_has_ioctl(...) slp__kernel_has_ioctl(__VA_ARGS__)
-#define last_pid_open(...) slp__last_pid_open(__VA_ARGS__)
-#define lock_release(...) slp__lock_release(__VA_ARGS__)
-#define lock_take(...) slp__lock_take(__VA_ARGS__)
-#define method_crew slp__method_crew
-#define method_ioctl slp__method_ioctl
-#define method_own slp__method_own
-#define method_spin slp__method_spin
-#define ns_inode(...) slp__ns_inode(__VA_ARGS__)
-#define ns_open(...) slp__ns_open(__VA_ARGS__)
-#define ns_owner(...) slp__ns_owner(__VA_ARGS__)
-#define ns_owner_uid(...) slp__ns_owner_uid(__VA_ARGS__)
-#define ns_parent(...) slp__ns_parent(__VA_ARGS__)
-#define ns_same(...) slp__ns_same(__VA_ARGS__)
-#define ns_type(...) slp__ns_type(__VA_ARGS__)
-#define nspid_read(...) slp__nspid_read(__VA_ARGS__)
-#define pid_max_per_namespace(...) slp__pid_max_per_namespace(__VA_ARGS__)
-#define pidns_back(...) slp__pidns_back(__VA_ARGS__)
-#define pidns_restore(...) slp__pidns_restore(__VA_ARGS__)
-#define pidns_save(...) slp__pidns_save(__VA_ARGS__)
-#define pipe_off_stdio(...) slp__pipe_off_stdio(__VA_ARGS__)
-#define plan_explain(...) slp__plan_explain(__VA_ARGS__)
-#define plan_fall_back(...) slp__plan_fall_back(__VA_ARGS__)
-#define plan_for_holder(...) slp__plan_for_holder(__VA_ARGS__)
-#define plan_make(...) slp__plan_make(__VA_ARGS__)
-#define plan_release(...) slp__plan_release(__VA_ARGS__)
-#define plan_report(...) slp__plan_report(__VA_ARGS__)
-#define plan_request(...) slp__plan_request(__VA_ARGS__)
-#define probe_clone3(...) slp__probe_clone3(__VA_ARGS__)
-#define proc_fail_missing(...) slp__proc_fail_missing(__VA_ARGS__)
-#define proc_open(...) slp__proc_open(__VA_ARGS__)
-#define proc_status_field(...) slp__proc_status_field(__VA_ARGS__)
-#define read_pid_max(...) slp__read_pid_max(__VA_ARGS__)
-#define read_text(...) slp__read_text(__VA_ARGS__)
-#define run_begin(...) slp__run_begin(__VA_ARGS__)
-#define run_checks(...) slp__run_checks(__VA_ARGS__)
-#define run_set(...) slp__run_set(__VA_ARGS__)
-#define run_write(...) slp__run_write(__VA_ARGS__)
-#define target_free_own(...) slp__target_free_own(__VA_ARGS__)
-#define target_is_callers(...) slp__target_is_callers(__VA_ARGS__)
-#define target_level_ino(...) slp__target_level_ino(__VA_ARGS__)
-#define target_or_own(...) slp__target_or_own(__VA_ARGS__)
-#define target_resolve(...) slp__target_resolve(__VA_ARGS__)
+#define SLP_INNER(name) __asm__("slp__" #name)
 
 #define NS_LAST_PID "/proc/sys/kernel/ns_last_pid"
 #define PID_MAX "/proc/sys/kernel/pid_max"
@@ -88,20 +27,23 @@
 #define SLP_EXPORT __attribute__((visibility("default")))
 
 /* error.c: fill err and return -1, so that a failure is one line. */
-void error_clear(struct slp_error *err);
+void error_clear(struct slp_error *err) SLP_INNER(error_clear);
 int fail_code(struct slp_error *err, enum slp_code code, int errnum, const char *call,
-	      const char *file);
-int fail_sys(struct slp_error *err, int errnum, const char *call, const char *file);
+	      const char *file) SLP_INNER(fail_code);
+int fail_sys(struct slp_error *err, int errnum, const char *call, const char *file)
+	SLP_INNER(fail_sys);
 /* value of level is above limit (pid_max less margin; pid_max 0 if unknown). */
-int fail_range(struct slp_error *err, int level, pid_t value, long pid_max, int margin);
+int fail_range(struct slp_error *err, int level, pid_t value, long pid_max, int margin)
+	SLP_INNER(fail_range);
 /*
  * A signal of set came (it is blocked): taken, so that the caller hears
  * it as this error, not by dying of it; SLP_E_INTERRUPTED while doing
  * `doing`. One the caller ignores stays ignored. 0 if none came.
  */
-int fail_interrupted(struct slp_error *err, const sigset_t *set, const char *doing);
+int fail_interrupted(struct slp_error *err, const sigset_t *set, const char *doing)
+	SLP_INNER(fail_interrupted);
 /* Signal sig, taken already, as that error: 0 if the caller ignores it. */
-int fail_signal(struct slp_error *err, int sig, const char *doing);
+int fail_signal(struct slp_error *err, int sig, const char *doing) SLP_INNER(fail_signal);
 
 /* The pid namespaces of a target: level[0] is the target, level[i + 1] the parent of level[i]. */
 struct level {
@@ -120,58 +62,60 @@ struct slp_target {
 
 /* target.c */
 /* A NULL target is the caller's own pid namespace: opened as *own, for the call. */
-int target_or_own(struct slp_target **target, struct slp_target **own, struct slp_error *err);
+int target_or_own(struct slp_target **target, struct slp_target **own, struct slp_error *err)
+	SLP_INNER(target_or_own);
 /* Free it; err, which may name it, then names the caller's own namespace by its path. */
-void target_free_own(struct slp_target *own, struct slp_error *err);
+void target_free_own(struct slp_target *own, struct slp_error *err) SLP_INNER(target_free_own);
 /* Resolve the first nr levels: SLP_E_TOO_DEEP if fewer are visible. */
-int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error *err);
-bool target_is_callers(struct slp_target *target, unsigned int i);
+int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error *err)
+	SLP_INNER(target_resolve);
+bool target_is_callers(struct slp_target *target, unsigned int i) SLP_INNER(target_is_callers);
 /* pid:[ino] names level i; 0 if it cannot be had. */
-uint64_t target_level_ino(struct slp_target *target, unsigned int i);
+uint64_t target_level_ino(struct slp_target *target, unsigned int i) SLP_INNER(target_level_ino);
 /* Fill err's level, its inode and the target's name; return -1. */
-int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i);
+int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i) SLP_INNER(fail_at);
 
 /* nsfs.c: namespace files, thin ioctl wrappers; descriptors never 0, 1 or 2 */
-int fd_off_stdio(int fd);
-int pipe_off_stdio(int fds[2]);
-int ns_open(const char *path);
-int ns_type(int fd);
-int ns_parent(int fd);
-int ns_owner(int fd);
-uid_t ns_owner_uid(int userns_fd);
-bool ns_same(int fd_a, int fd_b);
-ino_t ns_inode(int fd);
+int fd_off_stdio(int fd) SLP_INNER(fd_off_stdio);
+int pipe_off_stdio(int fds[2]) SLP_INNER(pipe_off_stdio);
+int ns_open(const char *path) SLP_INNER(ns_open);
+int ns_type(int fd) SLP_INNER(ns_type);
+int ns_parent(int fd) SLP_INNER(ns_parent);
+int ns_owner(int fd) SLP_INNER(ns_owner);
+uid_t ns_owner_uid(int userns_fd) SLP_INNER(ns_owner_uid);
+bool ns_same(int fd_a, int fd_b) SLP_INNER(ns_same);
+ino_t ns_inode(int fd) SLP_INNER(ns_inode);
 /* A small file read into buf by one read(), NUL-terminated: its length, or -1 with errno. */
-ssize_t read_text(int dir_fd, const char *path, char *buf, size_t size);
+ssize_t read_text(int dir_fd, const char *path, char *buf, size_t size) SLP_INNER(read_text);
 /* The NSpid line of a /proc/PID/status: outermost first. How many, or -1. */
-int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max);
+int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max) SLP_INNER(nspid_read);
 /* A pid in decimal, as ns_last_pid takes it, in buf (16 bytes): its length. No stdio. */
-size_t format_pid(char *buf, pid_t pid);
+size_t format_pid(char *buf, pid_t pid) SLP_INNER(format_pid);
 
 /*
  * procfs.c: /proc as this process finds it. proc_open() opens a file of
  * it, and says why it could not: /proc not mounted, another pid
  * namespace's, the file missing or refused.
  */
-int proc_open(const char *path, int flags, struct slp_error *err);
+int proc_open(const char *path, int flags, struct slp_error *err) SLP_INNER(proc_open);
 /* A file of /proc is missing (ENOENT): is /proc not there, or not this process's? */
-int proc_fail_missing(const char *path, struct slp_error *err);
+int proc_fail_missing(const char *path, struct slp_error *err) SLP_INNER(proc_fail_missing);
 /* Is fd procfs's own (a container masks a file by mounting over it: errno ENOTSUP)? */
-bool is_procfs(int fd);
+bool is_procfs(int fd) SLP_INNER(is_procfs);
 /* A line "FIELD:\tVALUE" of /proc/self/status: its value, or -1. */
-int proc_status_field(const char *field, char *value, size_t size);
-int read_pid_max(int *pid_max, struct slp_error *err);
+int proc_status_field(const char *field, char *value, size_t size) SLP_INNER(proc_status_field);
+int read_pid_max(int *pid_max, struct slp_error *err) SLP_INNER(read_pid_max);
 /* Linux 6.14 and later: a pid_max per pid namespace, read from inside it. */
-bool pid_max_per_namespace(void);
+bool pid_max_per_namespace(void) SLP_INNER(pid_max_per_namespace);
 /*
  * The calling thread's pid_for_children, to put back after setns(): an
  * fd, or -1 with err. Taken before the first write, so that no want of a
  * descriptor can leave the caller's next child in a level.
  */
-int pidns_save(struct slp_error *err);
+int pidns_save(struct slp_error *err) SLP_INNER(pidns_save);
 /* Back to saved, which stays open; pidns_restore() closes it too. */
-void pidns_back(int saved);
-void pidns_restore(int saved);
+void pidns_back(int saved) SLP_INNER(pidns_back);
+void pidns_restore(int saved) SLP_INNER(pidns_restore);
 
 /* caps.c: the caller's capabilities, by the kernel's rules */
 /*
@@ -181,14 +125,15 @@ void pidns_restore(int saved);
  * written, CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE. SLP_E_DENIED if not.
  */
 int caps_check_levels(struct slp_target *target, unsigned int from, unsigned int to,
-		      uint32_t entered, struct slp_error *err);
+		      uint32_t entered, struct slp_error *err) SLP_INNER(caps_check_levels);
 /* need in the caller's own user namespace: SLP_E_DENIED for `what` if not. */
-int caps_check_own(enum slp_cap need, const char *what, struct slp_error *err);
+int caps_check_own(enum slp_cap need, const char *what, struct slp_error *err)
+	SLP_INNER(caps_check_own);
 /* CAP_SYS_ADMIN over the owner of the caller's mount namespace: may it unmount there? */
-bool caps_may_admin_mounts(void);
+bool caps_may_admin_mounts(void) SLP_INNER(caps_may_admin_mounts);
 
 /* lastpid.c: ns_last_pid, opened with flags; behind a read-only /proc/sys where the caller may. */
-int last_pid_open(int flags, struct slp_error *err);
+int last_pid_open(int flags, struct slp_error *err) SLP_INNER(last_pid_open);
 
 /* The checks a plan makes (run_checks() has their order): a dry run makes them all. */
 enum check {
@@ -240,7 +185,10 @@ struct plan {
 	struct spin_state *spin;
 };
 
-/* One way to set the counters. Nothing outside the planner asks which it is. */
+/*
+ * One way to set the counters. Nothing outside the planner asks which it
+ * is; what a way has no need of is NULL.
+ */
 struct method {
 	enum slp_method id;
 	/* What can fail, taken before the first write: the undo's too. */
@@ -257,53 +205,67 @@ struct method {
 	void (*release)(struct plan *plan);
 };
 
-extern const struct method method_crew, method_ioctl, method_own, method_spin;
+extern const struct method method_crew SLP_INNER(method_crew);
+extern const struct method method_ioctl SLP_INNER(method_ioctl);
+extern const struct method method_own SLP_INNER(method_own);
+extern const struct method method_spin SLP_INNER(method_spin);
 
 /* method-ioctl.c: does the kernel know NS_SET_LAST_PID_VEC? Asks, changing nothing. */
-int kernel_has_ioctl(int fd);
+int kernel_has_ioctl(int fd) SLP_INNER(kernel_has_ioctl);
 
 /* method-crew.c: each level's own pid_max, read by a helper in it. */
-int crew_check_inside(struct plan *plan, struct slp_error *err);
+int crew_check_inside(struct plan *plan, struct slp_error *err) SLP_INNER(crew_check_inside);
 /* The pid the crew's helper of level has there; 0 if none. */
-pid_t crew_pid(const struct plan *plan, unsigned int level);
+pid_t crew_pid(const struct plan *plan, unsigned int level) SLP_INNER(crew_pid);
 
 /* plan.c: the planner. A call's start: err (a local one if NULL) cleared, defaults, arguments checked. */
 int call_begin(struct slp_error **err, struct slp_error *local, const struct slp_options **opts,
-	       const struct slp_vector *vec);
+	       const struct slp_vector *vec) SLP_INNER(call_begin);
 int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vector *vec,
-	      const struct slp_options *opts, char *const argv[], struct slp_error *err);
+	      const struct slp_options *opts, char *const argv[], struct slp_error *err)
+	SLP_INNER(plan_make);
 /* A holder's plan: every level the caller sees, the method's resources kept. */
 int plan_for_holder(struct plan *plan, struct slp_target *target, const struct slp_vector *all,
-		    const struct slp_options *opts, struct slp_error *err);
+		    const struct slp_options *opts, struct slp_error *err)
+	SLP_INNER(plan_for_holder);
 /* A holder's request: its own decisions, the holder's resources. */
-void plan_request(struct plan *plan, const struct slp_vector *vec, unsigned int flags);
+void plan_request(struct plan *plan, const struct slp_vector *vec, unsigned int flags)
+	SLP_INNER(plan_request);
 /* After a failure: switch to the plan's fallback if err allows it (nothing changed). */
-bool plan_fall_back(struct plan *plan, struct slp_error *err);
-void plan_report(struct plan *plan, struct slp_report *report);
+bool plan_fall_back(struct plan *plan, struct slp_error *err) SLP_INNER(plan_fall_back);
+void plan_report(struct plan *plan, struct slp_report *report) SLP_INNER(plan_report);
 /* Let go of what the plan holds; err, which may name the caller's own target, stays valid. */
-void plan_release(struct plan *plan, struct slp_error *err);
+void plan_release(struct plan *plan, struct slp_error *err) SLP_INNER(plan_release);
 
 /* checks.c: the checks of mask, in order; plan_explain() names the rule a kernel refused by. */
-int run_checks(struct plan *plan, unsigned int mask, struct slp_error *err);
-int plan_explain(struct plan *plan, struct slp_error *err);
+int run_checks(struct plan *plan, unsigned int mask, struct slp_error *err) SLP_INNER(run_checks);
+int plan_explain(struct plan *plan, struct slp_error *err) SLP_INNER(plan_explain);
 /* COMMAND's file, as execvp() finds it: 0, or an errno. */
-int command_lookup(const char *name);
+int command_lookup(const char *name) SLP_INNER(command_lookup);
 /* clone3() with set_tid here: 0, or -1 with err. */
-int probe_clone3(struct slp_error *err);
-int fail_no_clone3(int errnum, struct slp_error *err);
+int probe_clone3(struct slp_error *err) SLP_INNER(probe_clone3);
+int fail_no_clone3(int errnum, struct slp_error *err) SLP_INNER(fail_no_clone3);
 
 /* run.c: a plan carried out, or (SLP_DRY_RUN) checked */
-int run_set(struct plan *plan, struct slp_error *err);
+int run_set(struct plan *plan, struct slp_error *err) SLP_INNER(run_set);
 /* Its checks, then the lock: before anything is held or written. */
-int run_begin(struct plan *plan, struct slp_error *err);
+int run_begin(struct plan *plan, struct slp_error *err) SLP_INNER(run_begin);
 /* What the method holds, then its write: after the checks and the lock. */
-int run_write(struct plan *plan, struct slp_error *err);
+int run_write(struct plan *plan, struct slp_error *err) SLP_INNER(run_write);
 
 /* lock.c: SLP_LOCK, an exclusive flock on ns_last_pid, waited for until interrupted. */
-int lock_take(struct plan *plan, struct slp_error *err);
-void lock_release(struct plan *plan);
+int lock_take(struct plan *plan, struct slp_error *err) SLP_INNER(lock_take);
+void lock_release(struct plan *plan) SLP_INNER(lock_release);
 
-/* pidscan.c: the first level where vec->pid[i] + 1 is in use; vec->nr if none. */
-unsigned int find_level_in_use(const struct slp_target *target, const struct slp_vector *vec);
+/*
+ * pidscan.c: every task /proc shows, threads too, in the first nr levels
+ * of target or below: fn(arg, level, pid) for its pid at each of them.
+ */
+int scan_pids(struct slp_target *target, unsigned int nr,
+	      void (*fn)(void *arg, unsigned int level, pid_t pid), void *arg,
+	      struct slp_error *err) SLP_INNER(scan_pids);
+/* The first level where vec->pid[i] + 1 is in use; vec->nr if none. */
+unsigned int find_level_in_use(struct slp_target *target, const struct slp_vector *vec)
+	SLP_INNER(find_level_in_use);
 
 #endif

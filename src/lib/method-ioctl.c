@@ -31,13 +31,6 @@ int kernel_has_ioctl(int fd)
 	return -1;
 }
 
-static int nothing_to_prepare(struct plan *plan, struct slp_error *err)
-{
-	(void)plan;
-	(void)err;
-	return 0;
-}
-
 /* The kernel sets every level or none: a refusal changed nothing, and the checks name its rule. */
 static int write_levels(struct plan *plan, struct slp_error *err)
 {
@@ -64,22 +57,8 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 	}
 }
 
-/* The ioctl has no read side: what it replaced is not known. */
-static int cannot_undo(struct plan *plan)
-{
-	(void)plan;
-	return -1;
-}
-
-static void nothing_held(struct plan *plan)
-{
-	(void)plan;
-}
-
+/* Nothing to prepare, nor to undo with: the ioctl has no read side. */
 const struct method method_ioctl = {
 	.id = SLP_METHOD_IOCTL,
-	.prepare = nothing_to_prepare,
 	.write = write_levels,
-	.undo = cannot_undo,
-	.release = nothing_held,
 };

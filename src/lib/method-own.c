@@ -60,15 +60,9 @@ static int undo(struct plan *plan)
 	return plan->old_len > 0 && pwrite(plan->fd, plan->old, plan->old_len, 0) >= 0 ? 0 : -1;
 }
 
-static void nothing_held(struct plan *plan)
-{
-	(void)plan;
-}
-
 const struct method method_own = {
 	.id = SLP_METHOD_SYSCTL,
 	.prepare = prepare,
 	.write = write_level,
 	.undo = undo,
-	.release = nothing_held,
 };

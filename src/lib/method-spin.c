@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,53 +72,17 @@ static long long position(const struct spin_state *s, pid_t x)
 	return (long long)(s->pid_max - s->start) + (x - RESERVED_PIDS);
 }
 
-/* The pids in use in the caller's own pid namespace, from /proc. */
+/* The pids in use in the caller's own pid namespace, threads' too (the kernel skips them). */
 struct used {
 	unsigned char *bits;
 	int pid_max;
-	int depth;		/* NSpid entries of ours before our own: /proc of an ancestor */
-	int own_ns;		/* our pid namespace, where /proc is an ancestor's */
-	/* pid namespaces seen: ours or below (a pid here), or not (a sibling's) */
-	struct seen {
-		ino_t ino;
-		bool below;
-	} seen[64];
-	unsigned int nseen;
 };
 
-/* Is the pid namespace of task `name` ours or below it? Walked up once per namespace. */
-static bool in_our_tree(struct used *used, int dir_fd, const char *name)
+static void mark(void *arg, unsigned int level, pid_t pid)
 {
-	char path[300];
-	struct stat st;
-	bool below = false;
-	int ns, parent;
+	struct used *used = arg;
 
-	snprintf(path, sizeof(path), "%s/ns/pid", name);
-	if (fstatat(dir_fd, path, &st, 0) < 0)
-		return false;
-	for (unsigned int i = 0; i < used->nseen; i++)
-		if (used->seen[i].ino == st.st_ino)
-			return used->seen[i].below;
-	ns = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
-	for (int depth = 0; ns >= 0 && depth <= SLP_VECTOR_MAX; depth++) {
-		if (ns_same(ns, used->own_ns)) {
-			below = true;
-			break;
-		}
-		parent = ns_parent(ns);
-		close(ns);
-		ns = parent;
-	}
-	if (ns >= 0)
-		close(ns);
-	if (used->nseen < sizeof(used->seen) / sizeof(used->seen[0]))
-		used->seen[used->nseen++] = (struct seen){ st.st_ino, below };
-	return below;
-}
-
-static void mark(struct used *used, long pid)
-{
+	(void)level;
 	if (pid > 0 && pid < used->pid_max)
 		used->bits[pid / 8] |= (unsigned char)(1 << (pid % 8));
 }
@@ -130,78 +92,19 @@ static bool in_use(const struct used *used, pid_t pid)
 	return pid > 0 && pid < used->pid_max && (used->bits[pid / 8] & (1 << (pid % 8)));
 }
 
-/* Mark a task of /proc: its pid in the caller's level, as NSpid says where /proc is not ours. */
-static void mark_task(struct used *used, int dir_fd, const char *name)
+static int scan_used(struct plan *plan, struct used *used, struct slp_error *err)
 {
-	pid_t nspid[SLP_VECTOR_MAX + 2];
-	char path[300];
-	int n;
+	struct slp_target *own = NULL;
+	int ret;
 
-	if (used->depth == 0) {
-		mark(used, strtol(name, NULL, 10));
-		return;
-	}
-	/* /proc shows tasks of other pid namespaces beside ours too */
-	if (!in_our_tree(used, dir_fd, name))
-		return;
-	snprintf(path, sizeof(path), "%s/status", name);
-	n = nspid_read(dir_fd, path, nspid, SLP_VECTOR_MAX + 2);
-	if (n > used->depth)
-		mark(used, nspid[used->depth]);
-}
-
-static void mark_threads(struct used *used, int proc_fd, const char *pid)
-{
-	char path[300];
-	struct dirent *entry;
-	DIR *tasks;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/task", pid);
-	fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(tasks = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((entry = readdir(tasks)))
-		if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9')
-			mark_task(used, dirfd(tasks), entry->d_name);
-	closedir(tasks);
-}
-
-/* Every pid in use, threads' too: the kernel skips them, so they cost no task. */
-static int scan_used(struct used *used, struct slp_error *err)
-{
-	pid_t own[SLP_VECTOR_MAX + 2];
-	struct dirent *entry;
-	DIR *proc;
-	int n = nspid_read(AT_FDCWD, "/proc/self/status", own, SLP_VECTOR_MAX + 2);
-
-	if (n <= 0)
-		return errno == ENOENT ? proc_fail_missing("/proc/self/status", err)
-				       : fail_sys(err, errno, "read", "/proc/self/status");
-	used->depth = n - 1;
-	used->own_ns = -1;
-	if (used->depth > 0 && (used->own_ns = ns_open("/proc/self/ns/pid")) < 0)
-		return fail_sys(err, errno, "open", "/proc/self/ns/pid");
 	used->bits = calloc((size_t)used->pid_max / 8 + 1, 1);
-	proc = used->bits ? opendir("/proc") : NULL;
-	if (!proc) {
-		if (used->own_ns >= 0)
-			close(used->own_ns);
-		if (!used->bits)
-			return fail_sys(err, ENOMEM, "allocate memory for", "the pids in use");
-		free(used->bits);
-		return fail_sys(err, EIO, "read", "/proc");
-	}
-	while ((entry = readdir(proc)))
-		if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9')
-			mark_threads(used, dirfd(proc), entry->d_name);
-	closedir(proc);
-	if (used->own_ns >= 0)
-		close(used->own_ns);
-	return 0;
+	if (!used->bits)
+		return fail_sys(err, ENOMEM, "allocate memory for", "the pids in use");
+	if (!plan->target && slp_target_open(&own, OWN_PID_NS, err) < 0)
+		return -1;
+	ret = scan_pids(plan->target ? plan->target : own, 1, mark, used, err);
+	slp_target_free(own);
+	return ret;
 }
 
 /*
@@ -232,8 +135,10 @@ static int count_steps(struct plan *plan, struct spin_state *s, struct slp_error
 		err->hint = SLP_HINT_EARLIER;
 		return fail_at(err, plan->target, 0);
 	}
-	if (scan_used(&used, err) < 0)
+	if (scan_used(plan, &used, err) < 0) {
+		free(used.bits);
 		return -1;
+	}
 	s->floor = value;
 	while (s->floor != s->start && in_use(&used, s->floor)) {
 		pid_t before = s->floor > RESERVED_PIDS || s->floor > s->start ? s->floor - 1
@@ -511,16 +416,9 @@ static int write_level(struct plan *plan, struct slp_error *err)
 }
 
 /* Where the counter got to stays: nothing to undo with. */
-static int cannot_undo(struct plan *plan)
-{
-	(void)plan;
-	return -1;
-}
-
 const struct method method_spin = {
 	.id = SLP_METHOD_SPIN,
 	.prepare = prepare,
 	.write = write_level,
-	.undo = cannot_undo,
 	.release = release,
 };

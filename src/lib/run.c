@@ -10,7 +10,7 @@
 
 int run_write(struct plan *plan, struct slp_error *err)
 {
-	if (plan->method->prepare(plan, err) < 0)
+	if (plan->method->prepare && plan->method->prepare(plan, err) < 0)
 		return -1;
 	return plan->method->write(plan, err);
 }

@@ -442,8 +442,8 @@ static pid_t create_child(struct spawn *spawn, struct slp_error *err)
 static int fail_after_write(struct spawn *spawn, struct slp_error *err)
 {
 	if (spawn->written)
-		err->undo = spawn->plan.method->undo(&spawn->plan) == 0 ? SLP_UNDO_DONE
-									 : SLP_UNDO_FAILED;
+		err->undo = spawn->plan.method->undo && spawn->plan.method->undo(&spawn->plan) == 0
+				    ? SLP_UNDO_DONE : SLP_UNDO_FAILED;
 	return -1;
 }
 
