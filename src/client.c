@@ -117,8 +117,25 @@ static int connect_to_server(const struct control *ctl)
 			 "cannot reach a server on %s: %s", ctl->connect, strerror(errnum));
 }
 
+/*
+ * A server of ours words a refusal of WIRE_COMMAND with COMMAND for the
+ * command it does not know (setlastpid-wire(7)): the line names it.
+ */
+static const char *name_command(const struct control *ctl, const char *message, char *buf,
+				size_t size)
+{
+	const char *at = ctl->command ? strstr(message, "COMMAND") : NULL;
+
+	if (!at)
+		return message;
+	snprintf(buf, size, "%.*s%s%s", (int)(at - message), message, ctl->command[0],
+		 at + strlen("COMMAND"));
+	return buf;
+}
+
 int ask_server(const struct control *ctl)
 {
+	char named[sizeof(((struct wire_reply *)0)->message) + 256];
 	struct wire_ask ask = {
 		.protocol = WIRE_SLP1, .vec = ctl->vec,
 		.flags = (ctl->dry_run ? WIRE_DRY_RUN : 0) | (ctl->command ? WIRE_COMMAND : 0),
@@ -139,7 +156,9 @@ int ask_server(const struct control *ctl)
 				  "which no setlastpid exits with: what it did is unknown",
 				  ctl->connect, (int)rep.status);
 	else
-		status = rep.status ? complain(rep.status, "%s", rep.message) : done(ctl);
+		status = rep.status ? complain(rep.status, "%s",
+					       name_command(ctl, rep.message, named, sizeof(named)))
+				    : done(ctl);
 	close(fd);
 	return status;
 }

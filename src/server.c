@@ -154,7 +154,7 @@ static const char *not_in_level0(const struct served *srv, const struct request 
 		snprintf(where, sizeof(where), "in pid:[%llu]", (unsigned long long)err.level_ino);
 	}
 	snprintf(text, size, "cannot run COMMAND here: this process is %s, not in level 0 of "
-		 "the served nest (pid:[%llu], %s for the server), so COMMAND could not get "
+		 "the served nest (pid:[%llu], %s for the server), so it could not get "
 		 "VECTOR + 1: run setlastpid --connect inside pid:[%llu] (nsenter --target PID "
 		 "--pid); nothing was set", where, srv->level0, srv->ns_name, srv->level0);
 	return text;

@@ -762,7 +762,7 @@ free_value() {
 	# above the nest, in the test's own namespace
 	remember_levels
 	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" "$value" -- true
-	assert_one_error_line "cannot run COMMAND here: this process is in pid:[$(stat -L -c %i /proc/self/ns/pid)], not in level 0 of the served nest (pid:[$(stat -L -c %i "$NS")]"
+	assert_one_error_line "cannot run true here: this process is in pid:[$(stat -L -c %i /proc/self/ns/pid)], not in level 0 of the served nest (pid:[$(stat -L -c %i "$NS")]"
 	[[ $stderr == *"; nothing was set" ]]
 	[[ $stderr != *"another process was created there first"* ]]
 	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" --dry-run "$value" -- true
@@ -792,7 +792,7 @@ free_value() {
 	run_bounded -65 "$SETLASTPID" --connect="$SOCK" "$BIG"
 	grep -q "^setlastpid: request from a process outside the server's pid namespace (uid 0, gid 0): $BIG: value 1 of the vector" "$SERVER_LOG"
 	run_bounded -65 --separate-stderr "$SETLASTPID" --connect="$SOCK" "$value" -- true
-	assert_one_error_line "cannot run COMMAND here: this process is outside the server's pid namespace, not in level 0"
+	assert_one_error_line "cannot run true here: this process is outside the server's pid namespace, not in level 0"
 	assert_unchanged
 	if grep 'request from pid 0 ' "$SERVER_LOG"; then false; fi
 	# from inside, COMMAND at VALUE + 1
