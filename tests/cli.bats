@@ -196,3 +196,13 @@ load helpers
 		done
 	done
 }
+
+@test "--help says each option whole, and the spin's default time as the man page does" {
+	run_bounded -0 "$SETLASTPID" --help
+	# an option's text ends a sentence, never mid-way ("refused before the first")
+	[[ $output == *"refused before the first task is created"* ]]
+	local said
+	said=$(tr -s ' \n' '  ' <<<"$output" | grep -o 'about [0-9]* s at [0-9,]* tasks a second')
+	[ -n "$said" ]
+	tr -s ' \n' '  ' <"$TESTS_SRCDIR/../man/setlastpid.8" | grep -q "$said"
+}
