@@ -119,7 +119,7 @@ static int connect_to_server(const struct control *ctl)
 
 /*
  * A server of ours words a refusal of WIRE_COMMAND with COMMAND for the
- * command it does not know (setlastpid-wire(7)): the line names it.
+ * command it does not know (setlastpid(8)): the line names it.
  */
 static const char *name_command(const struct control *ctl, const char *message, char *buf,
 				size_t size)

@@ -264,7 +264,7 @@ setup() {
 		# shellcheck disable=SC2086 # opts is split on purpose
 		run_bounded -69 --separate-stderr unshare --mount --propagation private -- sh -c "$hide" sh \
 			"$BATS_TEST_TMPDIR/empty" nsenter --target "$NEST" --pid -- "$SETLASTPID" $opts 5
-		assert_stderr_is "setlastpid: cannot open /proc/sys/kernel/ns_last_pid: the kernel lacks CONFIG_CHECKPOINT_RESTORE"
+		assert_stderr_is "setlastpid: cannot open /proc/sys/kernel/ns_last_pid: it is not in this /proc: the kernel lacks CONFIG_CHECKPOINT_RESTORE, or a mount hides /proc/sys/kernel"
 	done
 }
 

@@ -248,8 +248,14 @@ static bool add_process(struct text *t, const struct slp_error *err)
 {
 	switch (err->code) {
 	case SLP_E_PID_IN_USE:
-		add(t, "cannot create %s: pid %lld is in use in ", command(err), (long long)err->value);
-		add_level(t, err);
+		if (err->level < 0)
+			add(t, "cannot create %s: one of its pids is in use in %s", command(err),
+			    err->target);
+		else
+			add(t, "cannot create %s: pid %lld is in use in ", command(err),
+			    (long long)err->value);
+		if (err->level >= 0)
+			add_level(t, err);
 		add(t, "; nothing was run");
 		return true;
 	case SLP_E_STOLEN:
@@ -343,11 +349,9 @@ static bool add_proc(struct text *t, const struct slp_error *err)
 {
 	switch (err->code) {
 	case SLP_E_NO_SYSCTL:
-		if (err->file && strcmp(err->file, NS_LAST_PID) != 0)
-			add(t, "cannot open %s: it is not in this /proc (a mount hides "
-			       "/proc/sys/kernel?)", err->file);
-		else
-			add(t, "cannot open %s: the kernel lacks CONFIG_CHECKPOINT_RESTORE", NS_LAST_PID);
+		add(t, "cannot open %s: it is not in this /proc: the kernel lacks "
+		       "CONFIG_CHECKPOINT_RESTORE, or a mount hides /proc/sys/kernel",
+		    err->file ? err->file : NS_LAST_PID);
 		return true;
 	case SLP_E_MASKED:
 		add(t, "cannot set the last pid: %s is masked here, not procfs's own (a container "

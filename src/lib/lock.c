@@ -39,8 +39,7 @@ static int wait_interruptible(struct plan *plan, struct slp_error *err)
 			ret = -1;
 			break;
 		}
-		if (nap.tv_nsec < 20 * 1000 * 1000)
-			nap.tv_nsec *= 2;
+		nap.tv_nsec = nap.tv_nsec < 10 * 1000 * 1000 ? nap.tv_nsec * 2 : 20 * 1000 * 1000;
 	}
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	return ret;

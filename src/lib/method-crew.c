@@ -664,5 +664,6 @@ int crew_check_inside(struct plan *plan, struct slp_error *err)
 
 pid_t crew_pid(const struct plan *plan, unsigned int level)
 {
-	return plan->crew && level < plan->crew->nr ? plan->crew->jobs[level].own_pid : 0;
+	return plan->crew && level < plan->crew->nr && alive(&plan->crew->jobs[level])
+	       ? plan->crew->jobs[level].own_pid : 0;
 }

@@ -307,9 +307,11 @@ static int start_maker(struct spawn *spawn, struct slp_error *err)
 	}
 	if (errnum)
 		return fail_sys(err, errnum, "create a task in", plan->target->name);
-	if (!spawn->maker)
-		return fail_sys(err, EBUSY, "make room for COMMAND in", plan->target->name);
-	return maker_ready(spawn, err);
+	if (spawn->maker)
+		return maker_ready(spawn, err);
+	fail_sys(err, EBUSY, "make room for", plan->argv[0]);
+	err->target = plan->target->name;
+	return -1;
 }
 
 /* The word to the maker, and COMMAND's pid from it: -1 with errno if none. */
