@@ -114,6 +114,42 @@ asan_build() {
 	ldd "$(command -v "$SETLASTPID")" 2>/dev/null | grep -q libasan
 }
 
+# sweep_delays TRIALS COMMAND...: the delays of a signal sweep (signal-at,
+# SIGNAL_AT) of TRIALS runs of COMMAND, fitted to how long COMMAND takes
+# here and now: an ASan build, a cold or a busy machine take several times
+# longer than a quiet one, and delays fixed in advance can all miss the
+# window the sweep aims at. COMMAND is run undisturbed once to warm up
+# (the first run of a cold machine is far the longest), then SWEEP_RUNS
+# (5) times, each timed by signal-at from fork to exit; the median, not
+# thrown by one slow run, goes into SWEEP_SPAN (microseconds). SWEEP_DELAYS
+# gets TRIALS delays evenly from 0, before COMMAND starts, to 3/2 of the
+# span, past its end. Each run of COMMAND must exit 0, and leave the
+# caller's state as a trial of the sweep would find it. The pace of a busy
+# machine changes while it is swept: a sweep none of whose trials landed
+# in its window is measured and swept again, up to SWEEP_PASSES (3) sweeps
+# in all, before its test fails for a missed window.
+sweep_delays() {
+	local trials=$1 i status out t
+	shift
+	local -a times=()
+	for ((i = 0; i <= ${SWEEP_RUNS:-5}; i++)); do
+		status=0
+		out=$(bounded "$SIGNAL_AT" -e 0 0 "$@" 2>&1 >/dev/null) || status=$?
+		t=$(sed -n 's/^elapsed \([0-9][0-9]*\)$/\1/p' <<<"$out")
+		if [ "$status" != 0 ] || [ -z "$t" ]; then
+			printf 'sweep_delays: the undisturbed run exited %s:\n  %s\n%s\n' "$status" "$*" "$out" >&2
+			return 1
+		fi
+		((i == 0)) || times+=("$t")
+	done
+	mapfile -t times < <(printf '%s\n' "${times[@]}" | sort -n)
+	SWEEP_SPAN=${times[${#times[@]} / 2]}
+	SWEEP_DELAYS=()
+	for ((i = 0; i < trials; i++)); do
+		SWEEP_DELAYS+=($((SWEEP_SPAN * 3 * i / (2 * (trials > 1 ? trials - 1 : 1)))))
+	done
+}
+
 # requires WHAT...: skip the test, saying why, unless each WHAT holds.
 requires() {
 	local what

@@ -654,27 +654,29 @@ socket_group_refused() {
 	[ -n "${SIGNAL_AT:-}" ] && [ -x "$SIGNAL_AT" ] || skip "needs tests/faults/signal-at (make check builds it)"
 	serve_nest 3
 	serve "$SOCK"
-	local round delay vector set=0 cut=0 span
+	local pass round delay vector set=0 cut=0 spans=
 	# the delays spread over a whole run and past its end, however long a
-	# run takes here (an ASan build starts slower)
-	span=$("$SIGNAL_AT" -e 0 0 "$SETLASTPID" --connect="$SOCK" 500,1500,2500 2>&1 >/dev/null |
-		sed -n 's/^elapsed //p')
-	[ -n "$span" ]
-	for ((round = 0; round < 40; round++)); do
-		delay=$((span * round / 30))
-		vector="$((1000 + round * 10)),$((2000 + round * 10)),$((3000 + round * 10))"
-		remember_levels
-		run_bounded "$SIGNAL_AT" -g INT "$delay" "$SETLASTPID" --connect="$SOCK" "$vector"
-		case $status in
-		0) assert_next "$NEST" "$((1001 + round * 10)) $((2001 + round * 10)) $((3001 + round * 10))"
-			set=$((set + 1)) ;;
-		130) assert_unchanged
-			cut=$((cut + 1)) ;;
-		*) echo "delay $delay us: status $status: $output" >&2
-			false ;;
-		esac
+	# run takes here and now (an ASan build starts slower; a busy machine's
+	# pace changes): a sweep with no run done is measured and swept again
+	for ((pass = 1; pass <= ${SWEEP_PASSES:-3} && set == 0; pass++)); do
+		sweep_delays 40 "$SETLASTPID" --connect="$SOCK" 500,1500,2500
+		spans+="${spans:+, }$SWEEP_SPAN"
+		for ((round = 0; round < 40; round++)); do
+			delay=${SWEEP_DELAYS[round]}
+			vector="$((1000 + round * 10)),$((2000 + round * 10)),$((3000 + round * 10))"
+			remember_levels
+			run_bounded "$SIGNAL_AT" -g INT "$delay" "$SETLASTPID" --connect="$SOCK" "$vector"
+			case $status in
+			0) assert_next "$NEST" "$((1001 + round * 10)) $((2001 + round * 10)) $((3001 + round * 10))"
+				set=$((set + 1)) ;;
+			130) assert_unchanged
+				cut=$((cut + 1)) ;;
+			*) echo "delay $delay us: status $status: $output" >&2
+				false ;;
+			esac
+		done
 	done
-	echo "# $set set (exit 0), $cut cut before the request (130)" >&3
+	echo "# $((pass - 1)) sweep(s) to 3/2 of a run ($spans us): $set set (exit 0), $cut cut before the request (130)" >&3
 	[ "$set" -gt 0 ]
 }
 
