@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What --serve and --connect say to each other over a UNIX datagram
- * socket; setlastpid(8) documents it. Two kinds of request:
+ * socket; man/setlastpid-wire.7 specifies it (a change here is a change
+ * there, and of tests/server/client.py, its client written from the page
+ * alone). Two kinds of request:
  *
  * - set_ns_last_pid's, byte for byte: 4 bytes, a native-endian uint32,
  *   the last pid of level 0 of the served nest; the reply is 1 byte,
@@ -40,6 +42,7 @@ struct wire_request {
 	int32_t pid[SLP_VECTOR_MAX];	/* nr of them: the datagram is 12 + 4 * nr bytes */
 };
 
+/* setlastpid-wire(7), "SLP1 requests" and "Malformed datagrams" */
 #define WIRE_REQUEST_SIZE(nr) (12 + 4 * (size_t)(nr))
 
 struct wire_reply {
@@ -50,6 +53,7 @@ struct wire_reply {
 	char message[512];		/* the command's line, NUL-terminated; "" when done */
 };
 
+/* setlastpid-wire(7), "SLP1 replies" and STATUSES */
 #define WIRE_REPLY_SIZE(len) (16 + (size_t)(len) + 1)
 
 /* Which protocol a datagram speaks. */

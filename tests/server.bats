@@ -3,7 +3,9 @@
 # shellcheck disable=SC2154 # bats' run --separate-stderr sets $stderr; OWN_PIDS is helpers.bash's
 # setlastpid --serve=SOCKET and --connect=SOCKET: set_ns_last_pid's
 # protocol, spoken by a client that knows nothing else (MIN_CLIENT); ours
-# (SLP1, src/wire.h) at depth 1, 3 and 32; malformed datagrams (DATAGRAM);
+# (SLP1, setlastpid-wire(7)) at depth 1, 3 and 32, and by a client written
+# from that page alone (CLIENT_PY); malformed datagrams (DATAGRAM);
+# FastFreeze's drop-in, at its socket path;
 # the socket's owner, mode and group; socket activation; signals; helpers
 # that die; floods from many clients (FLOOD) and the server's memory.
 # Every server runs in the background with a socket of the test's own and
@@ -830,6 +832,137 @@ free_value() {
 	run_bounded -69 --separate-stderr "$SETLASTPID" --connect="$SOCK" --dry-run 800
 	assert_one_error_line "the server on $SOCK speaks set_ns_last_pid's protocol alone"
 	assert_unchanged
+}
+
+# The client of setlastpid-wire(7), written from the page alone, in Python.
+CLIENT_PY=${CLIENT_PY:-${TESTS_SRCDIR:-tests}/server/client.py}
+
+@test "a client written from setlastpid-wire(7) alone (Python) sets a vector at depth 3, dry-runs, and reads back every status it can provoke" {
+	command -v python3 >/dev/null || skip "needs python3 (python3-minimal) for tests/server/client.py"
+	local client=(python3 "$CLIENT_PY")
+	serve_nest 3
+	serve "$SOCK"
+	run_bounded -0 "${client[@]}" "$SOCK" set 300 310 320
+	[ "$output" = "SLP1 status 0 level -1 errnum 0: " ]
+	assert_next "$NEST" "301 311 321"
+	remember_levels
+	run_bounded -0 "${client[@]}" "$SOCK" set --dry-run 900 910 920
+	[ "$output" = "SLP1 status 0 level -1 errnum 0: " ]
+	assert_unchanged
+
+	# each refused, nothing set: the client runs outside the nest, the
+	# server creates no process, so no level moves at all
+	remember_levels
+	local inode_here inode_level0 spec want
+	inode_here=$(stat -L -c %i /proc/self/ns/pid)
+	inode_level0=$(stat -L -c %i "$NS")
+	while IFS='|' read -r spec want; do
+		# shellcheck disable=SC2086 # one word per argument
+		run_bounded "${client[@]}" "$SOCK" $spec
+		# shellcheck disable=SC2053 # want is a pattern
+		[[ $output == $want ]] || { echo "'$spec': got '$output', want '$want'" >&2; false; }
+		[ "$status" = "${want:12:2}" ]
+	done <<EOT
+set $BIG|SLP1 status 65 level 0 errnum 0: value 1 of the vector, $BIG, is above pid_max *
+set 100 100 $BIG|SLP1 status 65 level 2 errnum 0: value 3 of the vector, $BIG, is above pid_max *
+set 1 2 3 4 5|SLP1 status 65 level -1 errnum 0: the vector has 5 values but $NS is 4 levels deep *
+set --command=restored-task 500|SLP1 status 65 level 0 errnum 0: cannot run restored-task here: this process is in pid:\[$inode_here\], not in level 0 of the served nest (pid:\[$inode_level0\], *could not get VECTOR + 1* nothing was set
+set --dry-run --command=restored-task 500|SLP1 status 65 level 0 errnum 0: cannot run restored-task here: *
+set --nr=2 500|SLP1 status 64 level -1 errnum 0: malformed request: *
+set --extra=4 500|SLP1 status 64 level -1 errnum 0: malformed request: *
+set --nr=0|SLP1 status 64 level -1 errnum 0: malformed request: *
+set --nr=33 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33|SLP1 status 64 level -1 errnum 0: malformed request: *
+set --magic=SLP2 500|SLP1 status 64 level -1 errnum 0: malformed request: a version this server does not speak: it speaks SLP1
+set --magic=SLP0|SLP1 status 64 level -1 errnum 0: malformed request: a version this server does not speak: it speaks SLP1
+set --flags=4 500|SLP1 status 64 level -1 errnum 0: malformed request: *
+set -- -5|SLP1 status 64 level -1 errnum 0: malformed request: *
+set 500 -500 5|SLP1 status 64 level -1 errnum 0: malformed request: *
+EOT
+	# set_ns_last_pid's protocol, its refusals: 1
+	for spec in "$BIG" 2147483648 -1; do
+		run_bounded -1 "${client[@]}" "$SOCK" plain "$spec"
+		[ "$output" = "reply 1 byte: 1" ]
+	done
+	assert_unchanged
+	# (77 is not provoked: a server checks at its start that it may write
+	# every level, and does not start otherwise; setlastpid-wire(7))
+
+	# and done: level 0 alone
+	run_bounded -0 "${client[@]}" "$SOCK" plain 999
+	[ "$output" = "reply 1 byte: 0" ]
+	assert_next "$NEST" 1000
+	# the nest gone under the server: a system error (71) at level 0
+	nest_destroy_all
+	run_bounded -71 "${client[@]}" "$SOCK" set 200 210 220
+	[[ $output == "SLP1 status 71 level 0 errnum "* ]]
+	run_bounded -1 "${client[@]}" "$SOCK" plain 300
+	if job_ended "$SERVER"; then false; fi
+}
+
+# fastfreeze_shim DIR: setlastpid-wire(7)'s set_ns_last_pid for FastFreeze,
+# taken from the page itself, in DIR, and setlastpid there under its name.
+fastfreeze_shim() {
+	local page=${TESTS_SRCDIR:-tests}/../man/setlastpid-wire.7
+	mkdir -p "$1"
+	sed -n '/^#!\/bin\/sh$/,/^esac$/p' "$page" >"$1/set_ns_last_pid"
+	grep -q '^esac$' "$1/set_ns_last_pid" || { echo "no set_ns_last_pid script in $page" >&2; return 1; }
+	chmod +x "$1/set_ns_last_pid"
+	ln -s "$(command -v "$SETLASTPID")" "$1/setlastpid"
+}
+
+# fastfreeze_mounts: a mount namespace of the test's own (a process in it:
+# MNT) where FF_APP, for FastFreeze /tmp/fastfreeze/APP, is mounted over
+# /var/tmp/fastfreeze, as FastFreeze does with --app-name; /var/tmp there
+# is the test's own directory, so that nothing is made in the machine's.
+fastfreeze_mounts() {
+	case $BATS_TEST_TMPDIR/ in
+	/var/tmp/*) skip "the test's directory is in /var/tmp, which this test mounts over" ;;
+	esac
+	FF_APP=$BATS_TEST_TMPDIR/fastfreeze/app
+	mkdir -p "$FF_APP/run" "$BATS_TEST_TMPDIR/var-tmp"
+	setpriv --pdeathsig KILL unshare --mount --propagation private -- sh -c '
+		mount --bind "$1" /var/tmp && mkdir -p /var/tmp/fastfreeze &&
+			mount --bind "$2" /var/tmp/fastfreeze && : >"$3" && exec sleep infinity' \
+		sh "$BATS_TEST_TMPDIR/var-tmp" "$FF_APP" "$BATS_TEST_TMPDIR/mounted" </dev/null >/dev/null 2>&1 &
+	MNT=$!
+	SERVERS+=("$MNT")
+	wait_until 10 test -e "$BATS_TEST_TMPDIR/mounted"
+}
+
+@test "FastFreeze's drop-in: setlastpid run as set_ns_last_pid on /var/tmp/fastfreeze/run/set_ns_last_pid.sock answers its client's 1 byte" {
+	serve_nest 1
+	fastfreeze_mounts
+	fastfreeze_shim "$BATS_TEST_TMPDIR/bin"
+	local sock=/var/tmp/fastfreeze/run/set_ns_last_pid.sock outside
+	outside=$FF_APP/run/set_ns_last_pid.sock
+	# in the application's container: its mounts, its pid namespace, and
+	# FastFreeze's PATH with the drop-in first
+	local app=(nsenter --mount="/proc/$MNT/ns/mnt" --pid="/proc/$NEST/ns/pid" --
+		env PATH="$BATS_TEST_TMPDIR/bin:$PATH")
+	# as FastFreeze starts it: the file removed, the server run there, and
+	# awaited until the file exists
+	rm -f "$outside"
+	serve_start --no-wait "${app[@]}" set_ns_last_pid "$sock"
+	wait_until "$TEST_TIMEOUT" test -S "$outside"
+	[ "$(stat -c %a "$outside")" = 600 ]
+	# FastFreeze's first pid, APP_ROOT_PID 1000: 999 asked, by a client
+	# addressing as set_ns_last_pid's example client does
+	run_bounded -0 "${app[@]}" "$MIN_CLIENT" -f "$sock" 999
+	assert_next "$NEST" 1000
+	remember_levels
+	run_bounded -1 "${app[@]}" "$MIN_CLIENT" -f "$sock" "$BIG"
+	# the client itself took a pid there
+	assert_unchanged_but 1
+	# the same socket from outside the container, at FastFreeze's
+	# /tmp/fastfreeze/APP/run/set_ns_last_pid.sock; SLP1 besides
+	run_bounded -0 "$MIN_CLIENT" "$outside" 1499
+	assert_next "$NEST" 1500
+	run_bounded -0 "$SETLASTPID" --connect="$outside" 1799
+	assert_next "$NEST" 1800
+	# set_ns_last_pid PID, for a single process: the command alone
+	run_bounded -0 "${app[@]}" set_ns_last_pid 1999
+	assert_next "$NEST" 2000
+	if job_ended "$SERVER"; then cat "$SERVER_LOG" >&2; false; fi
 }
 
 # fake_server NAME STATUS MESSAGE: answer one request on @NAME with an SLP1

@@ -6,10 +6,13 @@
  * native-endian uint32, the last pid of the server's namespace), 1 byte
  * received (0 done, 1 failure). Nothing of setlastpid is used.
  *
- *   min-client [-t TIMEOUT_MS] SOCKET VALUE
+ *   min-client [-f] [-t TIMEOUT_MS] SOCKET VALUE
  *
- * SOCKET is a path, or @NAME for the abstract namespace. VALUE is sent as
- * a uint32: -1 goes as 0xffffffff. Exits 0 on a reply of 0, 1 on a reply
+ * SOCKET is a path, or @NAME for the abstract namespace. -f: both addresses
+ * as set_ns_last_pid's example client makes them: the whole struct
+ * sockaddr_un long, zero-padded, its own the abstract name "test" followed
+ * by its pid's 4 bytes. VALUE is sent as a uint32: -1 goes as
+ * 0xffffffff. Exits 0 on a reply of 0, 1 on a reply
  * of 1, 2 on anything else (no reply in time, a reply of another size or
  * value, an error); says which on stderr.
  */
@@ -25,7 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static socklen_t address(const char *name, struct sockaddr_un *addr)
+static socklen_t address(const char *name, struct sockaddr_un *addr, int full)
 {
 	size_t n = strlen(name);
 
@@ -36,6 +39,11 @@ static socklen_t address(const char *name, struct sockaddr_un *addr)
 		exit(2);
 	}
 	memcpy(addr->sun_path, name, n);
+	if (full) {
+		if (name[0] == '@')
+			addr->sun_path[0] = '\0';
+		return (socklen_t)sizeof(*addr);
+	}
 	if (name[0] == '@') {
 		addr->sun_path[0] = '\0';	/* abstract: the length ends the name */
 		return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
@@ -51,11 +59,16 @@ int main(int argc, char **argv)
 	unsigned char reply[2];
 	long long value;
 	uint32_t request;
+	pid_t self_pid = getpid();
 	char *end;
 	ssize_t got;
-	int fd, opt;
+	int fd, opt, full = 0;
 
-	while ((opt = getopt(argc, argv, "+t:")) != -1) {
+	while ((opt = getopt(argc, argv, "+ft:")) != -1) {
+		if (opt == 'f') {
+			full = 1;
+			continue;
+		}
 		if (opt != 't')
 			return 2;
 		long ms = atol(optarg);
@@ -64,10 +77,10 @@ int main(int argc, char **argv)
 		timeout.tv_usec = (ms % 1000) * 1000;
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: min-client [-t TIMEOUT_MS] SOCKET VALUE\n");
+		fprintf(stderr, "usage: min-client [-f] [-t TIMEOUT_MS] SOCKET VALUE\n");
 		return 2;
 	}
-	server_len = address(argv[optind], &server);
+	server_len = address(argv[optind], &server, full);
 	errno = 0;
 	value = strtoll(argv[optind + 1], &end, 0);
 	if (*end || errno || value < INT32_MIN || value > UINT32_MAX) {
@@ -84,7 +97,13 @@ int main(int argc, char **argv)
 	/* an abstract address of our own, for the reply: "\0min-client-PID" */
 	self_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
 			       snprintf(self.sun_path + 1, sizeof(self.sun_path) - 1,
-					"min-client-%d", (int)getpid()));
+					"min-client-%d", (int)self_pid));
+	if (full) {
+		memset(self.sun_path, 0, sizeof(self.sun_path));
+		memcpy(self.sun_path + 1, "test", 4);
+		memcpy(self.sun_path + 5, &self_pid, sizeof(self_pid));
+		self_len = (socklen_t)sizeof(self);
+	}
 	if (bind(fd, (struct sockaddr *)&self, self_len) < 0) {
 		perror("min-client: bind");
 		return 2;
