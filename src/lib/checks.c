@@ -332,11 +332,6 @@ static int check_pids_free(struct plan *plan, struct slp_error *err)
 	return fail_at(err, plan->target, level);
 }
 
-static int check_inside(struct plan *plan, struct slp_error *err)
-{
-	return crew_check_inside(plan, err);
-}
-
 int run_checks(struct plan *plan, unsigned int mask, struct slp_error *err)
 {
 	static const struct {
@@ -348,7 +343,7 @@ int run_checks(struct plan *plan, unsigned int mask, struct slp_error *err)
 		{ CHECK_RANGE, check_range }, { CHECK_OWNERS, check_owners },
 		{ CHECK_ENTRY, check_entry }, { CHECK_COMMAND, check_command },
 		{ CHECK_CLONE3, check_clone3 }, { CHECK_PIDS_FREE, check_pids_free },
-		{ CHECK_INSIDE, check_inside },
+		{ CHECK_INSIDE, crew_check_inside },
 	};
 
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)

@@ -11,9 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -35,26 +32,16 @@ static int probe(void *arg)
 	return 0;
 }
 
-#define PROBE_STACK 16384
-
 /* One task, created in level 0 and gone: its pids, outermost first. */
 static int create_probe(struct slp_target *target, struct probe *p, struct slp_error *err)
 {
 	bool enter = !target_is_callers(target, 0);
-	int saved = enter ? pidns_save(err) : -1, errnum;
-	char *stack;
-	pid_t pid;
+	int saved = enter ? pidns_save(err) : -1, errnum, ret;
 
 	if (enter && saved < 0)
 		return -1;
-	stack = malloc(PROBE_STACK);
-	if (!stack) {
-		pidns_restore(saved);
-		return fail_sys(err, ENOMEM, "allocate memory for", "reading the counters");
-	}
 	if (enter && setns(target->level[0].fd, CLONE_NEWPID) < 0) {
 		errnum = errno;
-		free(stack);
 		pidns_restore(saved);
 		if (errnum == EINVAL) {
 			fail_code(err, SLP_E_OUTSIDE, 0, NULL, NULL);
@@ -67,23 +54,17 @@ static int create_probe(struct slp_target *target, struct probe *p, struct slp_e
 	}
 	p->n = -1;
 	p->errnum = 0;
-	pid = clone(probe, stack + PROBE_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, p);
+	ret = run_in_child(probe, p);
 	errnum = errno;
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	free(stack);
 	pidns_restore(saved);
-	if (pid < 0)
-		return fail_sys(err, errnum, "create a task in", target->name);
-	return 0;
+	return ret < 0 ? fail_sys(err, errnum, "create a task in", target->name) : 0;
 }
 
 SLP_EXPORT int slp_get(struct slp_target *target, struct slp_vector *vec,
 		       struct slp_report *report, struct slp_error *err)
 {
 	struct slp_target *own = NULL;
-	struct slp_error local, above;
+	struct slp_error local;
 	struct probe p;
 	int ret = -1;
 
@@ -93,12 +74,8 @@ SLP_EXPORT int slp_get(struct slp_target *target, struct slp_vector *vec,
 		return fail_code(err, SLP_E_INVALID, EINVAL, "no vector to fill", NULL);
 	if (target_or_own(&target, &own, err) < 0)
 		return -1;
-	/* every level the caller sees: the walk up stops at its own */
-	error_clear(&above);
-	if (target_resolve(target, SLP_VECTOR_MAX, &above) < 0 && above.code != SLP_E_TOO_DEEP) {
-		*err = above;
+	if (target_resolve_all(target, err) < 0)
 		goto out;
-	}
 	if (create_probe(target, &p, err) < 0)
 		goto out;
 	if (p.n < (int)target->nr) {

@@ -23,7 +23,7 @@ SLP_EXPORT int slp_holder_open(struct slp_holder **out, struct slp_target *targe
 {
 	struct slp_holder *holder;
 	struct slp_target *own = NULL;
-	struct slp_error local, above;
+	struct slp_error local;
 
 	err = err ? err : &local;
 	error_clear(err);
@@ -34,12 +34,8 @@ SLP_EXPORT int slp_holder_open(struct slp_holder **out, struct slp_target *targe
 	holder->plan = (struct plan){ .lock_fd = -1, .fd = -1 };
 	if (target_or_own(&target, &own, err) < 0)
 		goto fail;
-	/* every level the caller sees: the walk up stops at its own */
-	error_clear(&above);
-	if (target_resolve(target, SLP_VECTOR_MAX, &above) < 0 && above.code != SLP_E_TOO_DEEP) {
-		*err = above;
+	if (target_resolve_all(target, err) < 0)
 		goto fail;
-	}
 	holder->all.nr = target->nr;
 	if (plan_for_holder(&holder->plan, target, &holder->all, opts, err) < 0)
 		goto fail;

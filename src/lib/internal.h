@@ -66,6 +66,9 @@ int target_or_own(struct slp_target **target, struct slp_target **own, struct sl
 	SLP_INNER(target_or_own);
 /* Free it; err, which may name it, then names the caller's own namespace by its path. */
 void target_free_own(struct slp_target *own, struct slp_error *err) SLP_INNER(target_free_own);
+/* Every level the caller sees: the walk up stops at its own. */
+int target_resolve_all(struct slp_target *target, struct slp_error *err)
+	SLP_INNER(target_resolve_all);
 /* Resolve the first nr levels: SLP_E_TOO_DEEP if fewer are visible. */
 int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error *err)
 	SLP_INNER(target_resolve);
@@ -89,6 +92,11 @@ ino_t ns_inode(int fd) SLP_INNER(ns_inode);
 ssize_t read_text(int dir_fd, const char *path, char *buf, size_t size) SLP_INNER(read_text);
 /* The NSpid line of a /proc/PID/status: outermost first. How many, or -1. */
 int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max) SLP_INNER(nspid_read);
+/*
+ * fn(arg) run by a child that shares the caller's memory and files, the
+ * caller asleep meanwhile (CLONE_VFORK), then reaped: 0, or -1 with errno.
+ */
+int run_in_child(int (*fn)(void *arg), void *arg) SLP_INNER(run_in_child);
 /* A pid in decimal, as ns_last_pid takes it, in buf (16 bytes): its length. No stdio. */
 size_t format_pid(char *buf, pid_t pid) SLP_INNER(format_pid);
 

@@ -9,10 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -48,31 +45,17 @@ static int open_behind(void *arg)
 	return 0;
 }
 
-#define BEHIND_STACK 16384
-
 /*
  * /proc/sys is read-only in containers, by a read-only bind mount over
  * procfs's own: a caller with CAP_SYS_ADMIN over the owner of its mount
  * namespace (rootless Podman, or --cap-add=SYS_ADMIN) can look behind it.
- * The task doing so is the caller's child for as long as it takes
- * (CLONE_VFORK), then reaped.
+ * The task doing so is the caller's child for as long as it takes.
  */
 static int open_behind_read_only(void)
 {
 	struct behind behind = { .fd = -1 };
-	char *stack = malloc(BEHIND_STACK);
-	int status;
-	pid_t pid;
 
-	if (!stack)
-		return -1;
-	pid = clone(open_behind, stack + BEHIND_STACK, CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD,
-		    &behind);
-	if (pid > 0)
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	free(stack);
-	return pid < 0 ? -1 : fd_off_stdio(behind.fd);
+	return run_in_child(open_behind, &behind) < 0 ? -1 : fd_off_stdio(behind.fd);
 }
 
 int last_pid_open(int flags, struct slp_error *err)

@@ -58,7 +58,7 @@ static int pidns_of(pid_t pid)
 
 SLP_EXPORT int slp_target_level_of(struct slp_target *target, pid_t pid, struct slp_error *err)
 {
-	struct slp_error local = { .level = -1 }, above;
+	struct slp_error local;
 	struct stat st;
 	int ns, level = -1;
 
@@ -66,12 +66,8 @@ SLP_EXPORT int slp_target_level_of(struct slp_target *target, pid_t pid, struct 
 	error_clear(err);
 	if (!target || pid <= 0)
 		return fail_code(err, SLP_E_INVALID, EINVAL, "no target, or no pid above 0", NULL);
-	/* every level the caller sees: the walk up stops at its own */
-	error_clear(&above);
-	if (target_resolve(target, SLP_VECTOR_MAX, &above) < 0 && above.code != SLP_E_TOO_DEEP) {
-		*err = above;
+	if (target_resolve_all(target, err) < 0)
 		return -1;
-	}
 	ns = pidns_of(pid);
 	if (ns < 0 || fstat(ns, &st) < 0) {
 		fail_sys(err, errno, "tell the pid namespace of", "a process");

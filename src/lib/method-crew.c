@@ -642,22 +642,13 @@ const struct method method_crew = {
 int crew_check_inside(struct plan *plan, struct slp_error *err)
 {
 	struct plan inside = *plan;
-	sigset_t all, mask;
 	int ret;
 
 	inside.crew = NULL;
 	inside.argv = NULL;
 	inside.interrupt = NULL;
-	if (crew_open(&inside, -1, plan->vec->nr, err) < 0) {
-		release(&inside);
-		return -1;
-	}
-	set_jobs(&inside);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &mask);
-	crew_round(inside.crew, DO_CHECK);
-	ret = judge(&inside, DO_CHECK, err);
-	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	inside.flags |= SLP_DRY_RUN;
+	ret = crew_open(&inside, -1, plan->vec->nr, err) < 0 ? -1 : write_levels(&inside, err);
 	release(&inside);
 	return ret;
 }

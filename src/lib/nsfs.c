@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
@@ -143,4 +144,24 @@ size_t format_pid(char *buf, pid_t pid)
 	for (len = 0; n > 0; len++)
 		buf[len] = digits[--n];
 	return len;
+}
+
+#define CHILD_STACK 16384
+
+int run_in_child(int (*fn)(void *arg), void *arg)
+{
+	char *stack = malloc(CHILD_STACK);
+	int errnum;
+	pid_t pid;
+
+	if (!stack)
+		return -1;
+	pid = clone(fn, stack + CHILD_STACK, CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD, arg);
+	errnum = errno;
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	free(stack);
+	errno = errnum;
+	return pid < 0 ? -1 : 0;
 }

@@ -224,3 +224,14 @@ bool target_is_callers(struct slp_target *target, unsigned int i)
 	stat_level(&target->level[i]);
 	return target->level[i].ino == target->own_ino && target->level[i].dev == target->own_dev;
 }
+
+int target_resolve_all(struct slp_target *target, struct slp_error *err)
+{
+	struct slp_error above;
+
+	error_clear(&above);
+	if (target_resolve(target, SLP_VECTOR_MAX, &above) == 0 || above.code == SLP_E_TOO_DEEP)
+		return 0;
+	*err = above;
+	return -1;
+}
