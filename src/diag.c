@@ -35,6 +35,7 @@ static const char *const advice[] = {
 	[SLP_HINT_SERIALIZE] = "; try again (--exact or --lock prevent this)",
 	[SLP_HINT_EXACT] = "; try again (the other restorer does not take --lock; --exact "
 			   "prevents this)",
+	[SLP_HINT_LOCK] = "; try again (--lock prevents this among restorers that take it)",
 	[SLP_HINT_NO_EXACT] = ": drop --exact (the counters need no clone3())",
 	[SLP_HINT_SYSCTL] = "; --method=auto or --method=sysctl set the same counters through "
 			    "ns_last_pid",
@@ -44,9 +45,10 @@ static const char *const advice[] = {
 	[SLP_HINT_OUTER] = ": run setlastpid from a namespace that contains it",
 	[SLP_HINT_ORDER] = ": restore in descending order, or run setlastpid from the parent "
 			   "namespace",
-	[SLP_HINT_UNMASK] = ": run the container with --security-opt unmask=/proc/sys (Podman) or "
-			    "systempaths=unconfined (Docker), or give setlastpid CAP_SYS_ADMIN to "
-			    "write behind it; with a COMMAND, --exact writes no counter",
+	[SLP_HINT_UNMASK] = ": run the container with /proc/sys writable (--security-opt "
+			    "unmask=/proc/sys in Podman, systempaths=unconfined in Docker) and "
+			    "CAP_CHECKPOINT_RESTORE, or give setlastpid CAP_SYS_ADMIN to write behind "
+			    "it",
 	[SLP_HINT_NO_MASK] = ": run without that mask (--security-opt mask=... makes one)",
 	[SLP_HINT_PROC] = ": run setlastpid where /proc is its own pid namespace's or an "
 			  "ancestor's (mount -t proc proc /proc)",

@@ -340,9 +340,10 @@ int run_checks(struct plan *plan, unsigned int mask, struct slp_error *err)
 	} checks[] = {
 		{ CHECK_SPIN, check_spin }, { CHECK_RESOLVE, check_resolve },
 		{ CHECK_OWN_PID, check_own_pid }, { CHECK_NEW_PIDNS, check_new_pidns },
-		{ CHECK_RANGE, check_range }, { CHECK_OWNERS, check_owners },
+		{ CHECK_RANGE, check_range }, { CHECK_CLONE3, check_clone3 },
+		{ CHECK_OWNERS, check_owners },
 		{ CHECK_ENTRY, check_entry }, { CHECK_COMMAND, check_command },
-		{ CHECK_CLONE3, check_clone3 }, { CHECK_PIDS_FREE, check_pids_free },
+		{ CHECK_PIDS_FREE, check_pids_free },
 		{ CHECK_INSIDE, crew_check_inside },
 	};
 

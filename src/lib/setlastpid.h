@@ -160,6 +160,7 @@ enum slp_hint {
 	SLP_HINT_PRIVILEGE,	/* the privilege to write ns_last_pid there, not spinning */
 	SLP_HINT_MAX_SPIN,	/* a larger max_spin, or a lower pid_max there */
 	SLP_HINT_EARLIER,	/* a caller in the parent level, or before the counter passed it */
+	SLP_HINT_LOCK,		/* ...and SLP_LOCK among restorers prevents it (clone3() is not to be had) */
 };
 
 struct slp_error {

@@ -470,7 +470,10 @@ static int fail_report(struct spawn *spawn, const struct child_report *report,
 		fail_code(err, SLP_E_STOLEN, 0, NULL, plan->argv[0]);
 		err->want = report->want;
 		err->got = report->got;
-		err->hint = plan->flags & SLP_LOCK ? SLP_HINT_EXACT : SLP_HINT_SERIALIZE;
+		/* what would have prevented it: a truthful hint asks whether clone3() is to be had */
+		err->hint = probe_clone3(&(struct slp_error){ 0 }) < 0
+				    ? (plan->flags & SLP_LOCK ? SLP_HINT_RETRY : SLP_HINT_LOCK)
+				    : (plan->flags & SLP_LOCK ? SLP_HINT_EXACT : SLP_HINT_SERIALIZE);
 		fail_at(err, plan->target, report->level);
 		break;
 	}
