@@ -48,12 +48,14 @@ ENOSYS=38 EINVAL=22
 }
 
 # config_json: runc's config.json for the container CT_NAME, as Docker
-# wrote it (under the tests' own dockerd's exec root), on one line.
+# wrote it (under the tests' own dockerd's exec root, or a system
+# containerd's state directory where dockerd uses that), on one line.
 config_json() {
-	local id file
+	local id file dirs=("$CT_DOCKER_EXEC")
 	id=$(ct_engine docker inspect -f '{{.Id}}' "$CT_NAME") && [ -n "$id" ] || return 1
-	file=$(find "$CT_DOCKER_EXEC" -path "*/$id/config.json" -print -quit)
-	[ -n "$file" ] || { echo "no config.json for $CT_NAME under $CT_DOCKER_EXEC" >&2; return 1; }
+	[ -d /run/containerd ] && dirs+=(/run/containerd)
+	file=$(find "${dirs[@]}" -path "*/$id/config.json" -print -quit)
+	[ -n "$file" ] || { echo "no config.json for $CT_NAME under ${dirs[*]}" >&2; return 1; }
 	tr -d '\n' <"$file"
 }
 

@@ -13,7 +13,8 @@
 # - installs docker.io (with containerd, runc and tini) and debootstrap;
 # - starts dockerd unless the tests' own answers on its socket
 #   (tests/containers/common.sh: CT_DOCKER_HOST), in a session of its own,
-#   with its own data and exec roots, no iptables rules, no bridge, and
+#   with its own data and exec roots, its own containerd namespaces (a
+#   system containerd it would share), no iptables rules, no bridge, and
 #   cgroupfs without systemd; it logs to CT_DOCKER_LOG and keeps running
 #   for the next run; `docker info` must answer within 90 s;
 # - debootstraps the rootfs once per recipe (common.sh: ct_make_rootfs),
@@ -78,6 +79,7 @@ if ! answers; then
 		# this script, and the next run must get the lock.
 		setsid -f "$CT_DOCKERD_BIN" --host="$CT_DOCKER_HOST" --data-root="$CT_DOCKER_DATA" \
 			--exec-root="$CT_DOCKER_EXEC" --pidfile="$CT_DOCKER_EXEC/dockerd.pid" \
+			--containerd-namespace=setlastpid-test --containerd-plugins-namespace=setlastpid-test-plugins \
 			--iptables=false --ip-forward=false --ip-masq=false --bridge=none \
 			"${cgroups[@]}" --log-level=warn </dev/null >>"$CT_DOCKER_LOG" 2>&1 9>&-
 	fi
