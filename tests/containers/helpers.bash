@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# For tests/containers.bats: setlastpid in real Podman containers (runc),
-# rootful and rootless, from the image setup-podman.sh builds. The binary
-# under test goes in read-only at /usr/local/bin/setlastpid, and this
-# directory's inside.sh and seccomp profile at /slp.
+# For tests/containers.bats and tests/docker.bats: setlastpid in real
+# containers, Podman's (runc), rootful and rootless, from the image
+# setup-podman.sh builds, and Docker's (Debian's docker.io, runc), from the
+# same rootfs imported by setup-docker.sh into the tests' own dockerd. The
+# binary under test goes in read-only at /usr/local/bin/setlastpid, and
+# this directory's inside.sh and seccomp profile at /slp.
 #
-# Every podman call is bounded by timeout. Every container is named
+# A container is run by one of three, WHO below: rootful (Podman as
+# root), rootless (Podman as CT_ROOTLESS_USER) or docker. Every podman and
+# docker call is bounded by timeout. Every container is named
 # setlastpid-test-RUN-TEST-N and labelled setlastpid-test=RUN, RUN unique to
 # the suite's run, and is removed by teardown whatever happened: two runs at
 # once do not meet.
@@ -15,19 +19,27 @@
 
 CT_TIMEOUT=${CT_TIMEOUT:-120}
 
-# ct_setup_file: find out, once, what can run here. Sets and exports
-# CT_SKIP and CT_SKIP_ROOTLESS (empty, or why not) and what the tests use.
-# With SETLASTPID_CONTAINERS=required (.ci/run, after setup-podman.sh),
-# rootful Podman not working fails every test instead of skipping it.
+# ct_setup_file [podman|docker]: find out, once, what can run here, for
+# a suite of Podman's (the default) or of Docker's containers. Sets and
+# exports CT_SKIP and CT_SKIP_ROOTLESS (empty, or why not), CT_WHO (who
+# runs a test's containers unless it says) and what the tests use. With
+# SETLASTPID_CONTAINERS=required (.ci/run, after setup-podman.sh and
+# setup-docker.sh), rootful Podman or Docker not working fails every test
+# instead of skipping it.
 ct_setup_file() {
 	local why=$BATS_FILE_TMPDIR/ct-why
-	CT_SKIP='' CT_SKIP_ROOTLESS=''
+	CT_SKIP='' CT_SKIP_ROOTLESS='' CT_WHO=rootful
 	# no $(...): the probes set the variables the tests use
-	ct_probe_rootful >"$why" 2>&1 || CT_SKIP=$(tail -n 1 "$why")
-	if [ -z "$CT_SKIP" ]; then
-		ct_probe_rootless >"$why" 2>&1 || CT_SKIP_ROOTLESS=$(tail -n 1 "$why")
+	if [ "${1:-podman}" = docker ]; then
+		CT_WHO=docker CT_SKIP_ROOTLESS='not a Podman suite'
+		ct_probe_docker >"$why" 2>&1 || CT_SKIP=$(tail -n 1 "$why")
+	else
+		ct_probe_rootful >"$why" 2>&1 || CT_SKIP=$(tail -n 1 "$why")
+		if [ -z "$CT_SKIP" ]; then
+			ct_probe_rootless >"$why" 2>&1 || CT_SKIP_ROOTLESS=$(tail -n 1 "$why")
+		fi
 	fi
-	export CT_SKIP CT_SKIP_ROOTLESS CT_IMAGE CT_SHARE CT_RUN CT_MOUNTS
+	export CT_SKIP CT_SKIP_ROOTLESS CT_WHO CT_IMAGE CT_SHARE CT_RUN CT_MOUNTS
 }
 
 ct_probe_rootful() {
@@ -37,7 +49,26 @@ ct_probe_rootful() {
 	CT_IMAGE=$(ct_image) || { echo "no debootstrap, no image: run tests/containers/setup-podman.sh"; return 1; }
 	timeout 60 podman image exists "$CT_IMAGE" ||
 		{ echo "no image $CT_IMAGE: run tests/containers/setup-podman.sh"; return 1; }
-	local binary
+	ct_share rootful
+}
+
+ct_probe_docker() {
+	[ "$(id -u)" = 0 ] || { echo "needs root"; return 1; }
+	[ -x "$CT_DOCKER_BIN" ] || { echo "no $CT_DOCKER_BIN: run tests/containers/setup-docker.sh"; return 1; }
+	timeout 30 "${CT_DOCKER[@]}" info >/dev/null 2>&1 ||
+		{ echo "no dockerd answers on $CT_DOCKER_HOST: run tests/containers/setup-docker.sh"; return 1; }
+	CT_IMAGE=$(ct_image) || { echo "no debootstrap, no image: run tests/containers/setup-docker.sh"; return 1; }
+	timeout 60 "${CT_DOCKER[@]}" image inspect "$CT_IMAGE" >/dev/null 2>&1 ||
+		{ echo "no image $CT_IMAGE in the tests' dockerd: run tests/containers/setup-docker.sh"; return 1; }
+	ct_share docker
+}
+
+# ct_share WHO: what every container of the suite gets, made once: the
+# suite's run name, a directory with the binary, inside.sh and the seccomp
+# profile, and the libraries a dynamic binary needs that the image lacks;
+# then the binary must run in a container of WHO's.
+ct_share() {
+	local who=$1 binary
 	binary=$(command -v "$SETLASTPID") || { echo "no $SETLASTPID"; return 1; }
 	CT_RUN=${BATS_RUN_TMPDIR##*/}
 	CT_RUN=${CT_RUN//[^a-zA-Z0-9]/}
@@ -55,7 +86,7 @@ ct_probe_rootful() {
 	CT_MOUNTS=
 	if [ ${#libs[@]} -gt 0 ]; then
 		local missing lib
-		missing=$(timeout "$CT_TIMEOUT" podman run --rm --network=none --name "setlastpid-test-$CT_RUN-libs" \
+		missing=$(ct_engine "$who" run --rm --network=none --name "setlastpid-test-$CT_RUN-libs" \
 			--label "setlastpid-test=$CT_RUN" "$CT_IMAGE" \
 			sh -c 'for f; do [ -e "$f" ] || echo "$f"; done' sh "${libs[@]}" 2>&1) ||
 			{ echo "the image does not start: $missing"; return 1; }
@@ -64,8 +95,8 @@ ct_probe_rootful() {
 		done
 	fi
 	local out
-	out=$(ct_podman_run rootful "setlastpid-test-$CT_RUN-version" --rm -- setlastpid --version 2>&1) ||
-		{ echo "the setlastpid under test does not run in $CT_IMAGE: $out"; return 1; }
+	out=$(ct_engine_run "$who" "setlastpid-test-$CT_RUN-version" --rm -- setlastpid --version 2>&1) ||
+		{ echo "the setlastpid under test does not run in $CT_IMAGE ($who): $out"; return 1; }
 }
 
 ct_probe_rootless() {
@@ -75,7 +106,7 @@ ct_probe_rootless() {
 	timeout 60 "${CT_ROOTLESS[@]}" podman image exists "$CT_IMAGE" 2>/dev/null ||
 		{ echo "$CT_ROOTLESS_USER has no image $CT_IMAGE: run tests/containers/setup-podman.sh"; return 1; }
 	local out
-	out=$(ct_podman_run rootless "setlastpid-test-$CT_RUN-version" --rm -- setlastpid --version 2>&1) ||
+	out=$(ct_engine_run rootless "setlastpid-test-$CT_RUN-version" --rm -- setlastpid --version 2>&1) ||
 		{ echo "rootless podman does not run setlastpid here: $out"; return 1; }
 }
 
@@ -84,39 +115,61 @@ ct_rootless_runtime_dir() {
 }
 
 ct_teardown_file() {
-	local who
+	local who whos=(rootful rootless)
 	[ -n "${CT_RUN:-}" ] || return 0
-	for who in rootful rootless; do
-		ct_podman "$who" ps -a -q --filter "label=setlastpid-test=$CT_RUN" 2>/dev/null |
-			while read -r id; do ct_podman "$who" rm -f -t 0 "$id" >/dev/null 2>&1; done
+	[ "${CT_WHO:-}" = docker ] && whos=(docker)
+	for who in "${whos[@]}"; do
+		ct_engine "$who" ps -a -q --filter "label=setlastpid-test=$CT_RUN" 2>/dev/null |
+			while read -r id; do ct_remove "$who" "$id"; done
 	done
 	[ -n "${CT_SHARE:-}" ] && rm -rf "$CT_SHARE"
 	return 0
 }
 
-# ct_require rootful|rootless: skip the test, saying why, unless Podman
-# can run that way here.
+# ct_require rootful|rootless|docker: skip the test, saying why, unless
+# Podman, or Docker, can run that way here.
 ct_require() {
 	local reason=$CT_SKIP
 	[ "$1" = rootless ] && [ -z "$reason" ] && reason=$CT_SKIP_ROOTLESS
 	[ -n "$reason" ] || return 0
-	if [ "${SETLASTPID_CONTAINERS:-}" = required ] && [ "$1" = rootful ]; then
+	if [ "${SETLASTPID_CONTAINERS:-}" = required ] && [ "$1" != rootless ]; then
 		echo "SETLASTPID_CONTAINERS=required, but: $reason" >&2
 		return 1
 	fi
-	skip "$1 podman: $reason"
+	skip "$(ct_engine_name "$1"): $reason"
 }
 
-# ct_podman rootful|rootless ARGS...: podman, bounded.
-ct_podman() {
+# ct_engine_name WHO: what runs WHO's containers, in words.
+ct_engine_name() {
+	case $1 in
+	docker) echo docker ;;
+	*) echo "$1 podman" ;;
+	esac
+}
+
+# ct_engine rootful|rootless|docker ARGS...: podman, or the tests' own
+# dockerd's client, bounded.
+ct_engine() {
 	local who=$1
 	shift
-	if [ "$who" = rootless ]; then
+	case $who in
+	rootless)
 		ct_rootless_command || return 1
 		timeout -k 10 "$CT_TIMEOUT" "${CT_ROOTLESS[@]}" podman "$@"
+		;;
+	docker) timeout -k 10 "$CT_TIMEOUT" "${CT_DOCKER[@]}" "$@" ;;
+	*) timeout -k 10 "$CT_TIMEOUT" podman "$@" ;;
+	esac
+}
+
+# ct_remove WHO NAME: the container gone, whatever its state, if it was
+# there (docker rm has neither -t nor --ignore).
+ct_remove() {
+	if [ "$1" = docker ]; then
+		ct_engine "$1" rm -f "$2"
 	else
-		timeout -k 10 "$CT_TIMEOUT" podman "$@"
-	fi
+		ct_engine "$1" rm -f -t 0 --ignore "$2"
+	fi >/dev/null 2>&1 || true
 }
 
 # The containers this test made, as WHO:NAME, removed by ct_teardown.
@@ -131,10 +184,10 @@ ct_name() {
 	CT_CONTAINERS+=("$1:$CT_NAME")
 }
 
-# ct_podman_run rootful|rootless NAME [PODMAN-OPTIONS...] -- COMMAND...:
-# podman run, with the suite's label, no network, the binary and /slp,
+# ct_engine_run WHO NAME [RUN-OPTIONS...] -- COMMAND...: podman run or
+# docker run, with the suite's label, no network, the binary and /slp,
 # and COMMAND in the test image.
-ct_podman_run() {
+ct_engine_run() {
 	local who=$1 name=$2
 	shift 2
 	local -a opts=()
@@ -150,17 +203,18 @@ ct_podman_run() {
 		[ -z "${!var:-}" ] || opts=(-e "$var=${!var}" "${opts[@]}")
 	done
 	# shellcheck disable=SC2086 # CT_MOUNTS: words, paths without spaces
-	ct_podman "$who" run --name "$name" --label "setlastpid-test=$CT_RUN" --network=none \
+	ct_engine "$who" run --name "$name" --label "setlastpid-test=$CT_RUN" --network=none \
 		-v "$CT_SHARE/setlastpid:/usr/local/bin/setlastpid:ro" -v "$CT_SHARE:/slp:ro" $CT_MOUNTS \
 		"${opts[@]}" "$CT_IMAGE" "$@"
 }
 
-# ct_run [--rootless] [PODMAN-OPTIONS...] -- SCRIPT: run SCRIPT, with
-# inside.sh's functions, in a new container that is gone afterwards. Its
-# output goes to CT_OUT (and to the test's output, shown on failure).
-# Fails unless the script ran to its end.
+# ct_run [--rootless] [RUN-OPTIONS...] -- SCRIPT: run SCRIPT, with
+# inside.sh's functions, in a new container (the suite's CT_WHO's, or
+# rootless Podman's) that is gone afterwards. Its output goes to CT_OUT
+# (and to the test's output, shown on failure). Fails unless the script
+# ran to its end.
 ct_run() {
-	local who=rootful
+	local who=$CT_WHO
 	[ "$1" = --rootless ] && { who=rootless; shift; }
 	local -a opts=()
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -169,29 +223,29 @@ ct_run() {
 	done
 	local script=$2 status=0
 	ct_name "$who"
-	CT_OUT=$(ct_podman_run "$who" "$CT_NAME" --rm "${opts[@]}" -- \
+	CT_OUT=$(ct_engine_run "$who" "$CT_NAME" --rm "${opts[@]}" -- \
 		sh -c ". /slp/inside.sh; $script
 echo ct.done=1" 2>&1) || status=$?
-	printf '%s\n' "--- $who podman run ${opts[*]}: status $status" "$CT_OUT"
+	printf '%s\n' "--- $(ct_engine_name "$who") run ${opts[*]}: status $status" "$CT_OUT"
 	if [ "$(ct_value ct.done)" != 1 ]; then
 		echo "the container's script did not run to its end" >&2
 		return 1
 	fi
 }
 
-# ct_start [PODMAN-OPTIONS...]: a rootful container that sleeps; its pid,
-# as the test sees it, in CT_PID.
+# ct_start [RUN-OPTIONS...]: a container (the suite's CT_WHO's, rootful)
+# that sleeps; its name in CT_NAME, its pid, as the test sees it, in CT_PID.
 ct_start() {
-	ct_name rootful
-	ct_podman_run rootful "$CT_NAME" -d "$@" -- sleep infinity >/dev/null || return 1
-	CT_PID=$(ct_podman rootful inspect -f '{{.State.Pid}}' "$CT_NAME") && [ "${CT_PID:-0}" -gt 0 ] ||
+	ct_name "$CT_WHO"
+	ct_engine_run "$CT_WHO" "$CT_NAME" -d "$@" -- sleep infinity >/dev/null || return 1
+	CT_PID=$(ct_engine "$CT_WHO" inspect -f '{{.State.Pid}}' "$CT_NAME") && [ "${CT_PID:-0}" -gt 0 ] ||
 		{ echo "ct_start: no pid for $CT_NAME" >&2; return 1; }
 }
 
 ct_teardown() {
 	local entry
 	for entry in "${CT_CONTAINERS[@]}"; do
-		ct_podman "${entry%%:*}" rm -f -t 0 --ignore "${entry#*:}" >/dev/null 2>&1 || true
+		ct_remove "${entry%%:*}" "${entry#*:}"
 	done
 	CT_CONTAINERS=()
 }

@@ -15,8 +15,9 @@
 #   and default ulimits no higher than the hard limits: without
 #   CAP_SYS_RESOURCE, Podman's own (nofile 1048576, nproc = pid_max)
 #   cannot be set and every container fails to start;
-# - debootstraps the rootfs once per recipe (tests/containers/common.sh)
-#   into $CT_CACHE/podman-rootfs-KEY.tar.gz, and imports it as
+# - debootstraps the rootfs once per recipe (tests/containers/common.sh:
+#   ct_make_rootfs, which setup-docker.sh shares) into
+#   $CT_CACHE/podman-rootfs-KEY.tar.gz, and imports it as
 #   localhost/setlastpid-test:KEY;
 # - rootless: a system user with subordinate ids and its own copy of the
 #   image; if rootless Podman does not work here, says so and goes on
@@ -91,24 +92,7 @@ fi
 # --- the rootfs, cached by its recipe
 image=$(ct_image) || die "cannot compute the image key (is debootstrap installed?)"
 tarball=$(ct_rootfs_tarball)
-if [ ! -s "$tarball" ]; then
-	say "debootstrap $CT_VARIANT $CT_SUITE for $image (once per recipe)"
-	work=$(mktemp -d "$CT_CACHE/podman-rootfs.XXXXXX")
-	trap 'rm -rf "$work"' EXIT
-	timeout 1800 debootstrap --variant="$CT_VARIANT" "$CT_SUITE" "$work/root" "$CT_MIRROR" >"$work/log" 2>&1 ||
-		{ tail -n 20 "$work/log" >&2; die "debootstrap failed"; }
-	for tool in sh awk grep unshare nsenter setpriv mount umount timeout sleep cmp; do
-		chroot "$work/root" sh -c "command -v $tool" >/dev/null ||
-			die "the rootfs has no $tool"
-	done
-	for path in $CT_TRIM; do
-		rm -rf "${work:?}/root/$path"
-	done
-	tar -C "$work/root" --numeric-owner -czf "$work/rootfs.tar.gz" .
-	mv "$work/rootfs.tar.gz" "$tarball"
-	rm -rf "$work"
-	trap - EXIT
-fi
+ct_make_rootfs || die "no rootfs for $image"
 
 # import_image PODMAN...: import the tarball unless that Podman has the image
 import_image() {
