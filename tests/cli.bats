@@ -126,10 +126,10 @@ load helpers
 }
 
 @test "exit 71: a system error, named with the call that failed" {
-	# Four descriptors: enough to load the program and read pid_max, not to
-	# open its own pid namespace and user namespace at once to check the rule.
-	run_bounded -71 --separate-stderr bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; ulimit -n 4 && exec "$0" --dry-run 1' "$SETLASTPID"
-	assert_stderr_is "setlastpid: cannot open /proc/self/ns/user: Too many open files"
+	# Four descriptors: enough to load the program and open --ns, not to
+	# read pid_max beside it (nor, in a real run, to open ns_last_pid).
+	run_bounded -71 --separate-stderr bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; ulimit -n 4 && exec "$0" --dry-run --ns /proc/self/ns/pid 1' "$SETLASTPID"
+	assert_stderr_is "setlastpid: cannot open /proc/sys/kernel/pid_max: Too many open files"
 }
 
 @test "exit 71: a write error on standard output is not silence" {
