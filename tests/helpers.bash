@@ -331,6 +331,74 @@ assert_unchanged_but() {
 	assert_next "$NEST" "${want[*]}"
 }
 
+# The systemd units make builds (systemd/*.in, with the sbindir
+# setlastpid is installed in), and that sbindir.
+SETLASTPID_UNITS=${SETLASTPID_UNITS:-systemd}
+SETLASTPID_SBINDIR=${SETLASTPID_SBINDIR:-}
+
+# unit_value UNIT KEY: the value of KEY= in UNIT, the last if there are
+# several; fails, saying so, if there is none.
+unit_value() {
+	local file=$SETLASTPID_UNITS/$1 value
+	[ -r "$file" ] || { echo "unit_value: no $file: the units are made by make" >&2; return 1; }
+	value=$(sed -n "s/^$2=//p" "$file" | tail -n 1)
+	[ -n "$value" ] || { echo "unit_value: no $2= in $file" >&2; return 1; }
+	printf '%s\n' "$value"
+}
+
+# unit_argv SERVICE INSTANCE SOCKET: UNIT_ARGV, SERVICE's ExecStart= as
+# systemd would run it for INSTANCE (an escaped path: %i as given, %f
+# unescaped), with the setlastpid under test for the installed one and
+# SOCKET for its socket unit's ListenDatagram=, which --serve= must name.
+unit_argv() {
+	local service=$1 instance=$2 sock=$3 listen path='' word i
+	local -a words
+	listen=$(unit_value "${service%.service}.socket" ListenDatagram) || return 1
+	mapfile -t words < <(unit_value "$service" ExecStart | xargs printf '%s\n')
+	[ ${#words[@]} -gt 0 ] || return 1
+	if [ -n "$instance" ]; then
+		path=$(systemd-escape --unescape --path -- "$instance") || return 1
+	fi
+	local bin=${SETLASTPID_SBINDIR:-${words[0]%/*}}/setlastpid
+	if [ "${words[0]}" != "$bin" ]; then
+		echo "unit_argv: $service runs '${words[0]}', not $bin" >&2
+		return 1
+	fi
+	UNIT_ARGV=("$SETLASTPID")
+	for ((i = 1; i < ${#words[@]}; i++)); do
+		word=${words[i]}
+		if [ "$word" = "--serve=$listen" ]; then word=--serve=$sock; fi
+		word=${word//%i/$instance}
+		word=${word//%f/$path}
+		if [[ $word == *%* ]]; then
+			echo "unit_argv: $service: a specifier left in '$word'" >&2
+			return 1
+		fi
+		UNIT_ARGV+=("$word")
+	done
+	if [[ " ${UNIT_ARGV[*]} " != *" --serve=$sock "* ]]; then
+		echo "unit_argv: $service does not serve its socket's $listen" >&2
+		return 1
+	fi
+}
+
+# unit_caps SERVICE: its CapabilityBoundingSet=, which its
+# AmbientCapabilities= must be, as setpriv's --bounding-set (-all,+name...).
+unit_caps() {
+	local bounding ambient cap caps=-all
+	bounding=$(unit_value "$1" CapabilityBoundingSet) || return 1
+	ambient=$(unit_value "$1" AmbientCapabilities) || return 1
+	if [ "$bounding" != "$ambient" ]; then
+		echo "unit_caps: $1: CapabilityBoundingSet=$bounding but AmbientCapabilities=$ambient" >&2
+		return 1
+	fi
+	for cap in $bounding; do
+		cap=${cap#CAP_}
+		caps+=,+${cap,,}
+	done
+	echo "$caps"
+}
+
 teardown() {
 	nest_destroy_all
 }

@@ -430,12 +430,23 @@ socket_group_refused() {
 	assert_next "$NEST" 501
 }
 
-@test "socket activation: systemd-socket-activate --datagram hands the server its socket" {
-	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (systemd)"
+# requires_activation: systemd-socket-activate, and systemd-escape for
+# the instance of setlastpid@.service, whose command line these tests run.
+requires_activation() {
+	local tool
+	for tool in systemd-socket-activate systemd-escape; do
+		command -v "$tool" >/dev/null || skip "needs $tool (package systemd)"
+	done
+}
+
+@test "socket activation: setlastpid@.service's ExecStart under systemd-socket-activate --datagram serves the socket it is handed" {
+	requires_activation
 	serve_nest 2
+	# the unit's command line for this nest (tests/units.bats has the rest
+	# of the unit), on the test's socket, and --verbose to watch it
+	unit_argv setlastpid@.service "$(systemd-escape --path "$NS")" "$SOCK"
 	# it listens, and execs the server (same pid) at the first datagram
-	serve_start --no-wait systemd-socket-activate --datagram -l "$SOCK" \
-		"$SETLASTPID" --serve="$SOCK" --ns "$NS" --verbose
+	serve_start --no-wait systemd-socket-activate --datagram -l "$SOCK" "${UNIT_ARGV[@]}" --verbose
 	wait_until "$TEST_TIMEOUT" test -S "$SOCK"
 	# the first datagram, queued before the server runs: answered
 	run_bounded -0 "$MIN_CLIENT" "$SOCK" 600
@@ -452,10 +463,10 @@ socket_group_refused() {
 }
 
 @test "socket activation: a failure queued before the server ran is not pinned on another user" {
-	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (systemd)"
+	requires_activation
 	serve_nest 1
-	serve_start --no-wait systemd-socket-activate --datagram -l "$SOCK" \
-		"$SETLASTPID" --serve="$SOCK" --ns "$NS" --verbose
+	unit_argv setlastpid@.service "$(systemd-escape --path "$NS")" "$SOCK"
+	serve_start --no-wait systemd-socket-activate --datagram -l "$SOCK" "${UNIT_ARGV[@]}" --verbose
 	wait_until "$TEST_TIMEOUT" test -S "$SOCK"
 	run_bounded -1 "$MIN_CLIENT" "$SOCK" "$BIG"
 	run_bounded -1 "$MIN_CLIENT" "$SOCK" $((BIG + 1))
