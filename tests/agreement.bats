@@ -855,3 +855,35 @@ sweep_nofile() {
 	arrange() { nest_create 3; RUN=("${WITH_NOFILE[@]}" "$NOFILE"); }
 	sweep_nofile 4 16 --exact --ns %NS 520,420,320 -- "${OWN_PIDS[@]}"
 }
+
+# FOUND (review): a pid a process no longer has but its process group and
+# session still do (their leader gone): in use all the same. Was: dry run
+# 0, real run 75 ("try again", which never helps) or, --exact, 65 naming
+# no level.
+@test "65: a pid held by a process group and a session whose leader is gone" {
+	arrange() {
+		nest_create 2
+		# pid 2 of the nest: sh, leader of a session of its own, gone; its
+		# background sleep keeps the group and the session
+		# shellcheck disable=SC2016 # expanded by that sh
+		nsenter --target "$NEST" --pid -- setsid sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $$ >"$1"' \
+			sh "$CASE_TMP/sid"
+		wait_until 10 test -s "$CASE_TMP/sid"
+		[ "$(cat "$CASE_TMP/sid")" = 2 ] || { echo "the session is $(cat "$CASE_TMP/sid"), not 2" >&2; return 1; }
+	}
+	agree 65 --ns %NS 1,7000 -- touch %TMP/ran
+	agree 65 --exact --ns %NS 1,7000 -- touch %TMP/ran
+	[[ $stderr == *"pid 2 is in use in level 0 (pid:["* ]]
+}
+
+# FOUND (review): a script whose "#!" interpreter is missing runs no more
+# than a missing COMMAND does. Was: dry run 0, real run 127.
+@test "127: COMMAND a script whose interpreter is missing" {
+	arrange() {
+		nest_create 2
+		printf '#!/nonexistent/interpreter\n' >"$CASE_TMP/script"
+		chmod 755 "$CASE_TMP/script"
+	}
+	agree 127 --ns %NS 600,500 -- %TMP/script
+	agree 127 --exact --ns %NS 610,510 -- %TMP/script
+}

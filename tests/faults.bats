@@ -596,12 +596,13 @@ cgroup_remove() {
 		[ -z "$output" ]
 		assert_one_error_line "cannot set level $level (pid:["
 		[[ $stderr == *"its helper died before it wrote; the levels written were put back" ]]
-		# one helper per level took a pid there and above; the one that put
-		# back the killed level took one above it
+		# one helper per level took a pid there and above; the one made to
+		# put back the killed level was made before any level was put back,
+		# so that what each put back stays
 		local -a after
 		read -r -a after <<<"$AFTER"
 		for i in 0 1 2 3; do
-			local next=$((before[i] + i + 1 + (i > level ? 1 : 0) + 1))
+			local next=$((before[i] + i + 1 + 1))
 			[ "${after[i]}" = "$next" ] ||
 				{ echo "level $i: next ${after[i]}, want $next (before ${before[i]})" >&2; false; }
 		done
@@ -1186,4 +1187,25 @@ signal_trials() {
 		echo "a level was written before the pid in use was found" >&2
 		false
 	fi
+}
+
+@test "--new-pidns: the word to the task that makes COMMAND cannot be written (strace EIO): 71, put back, no hang" {
+	needs_strace
+	asan_build && skip "an ASan build makes system calls of its own"
+	nest_create 2
+	local when
+	for when in 1 2; do
+		# write 1 asks the maker whether a namespace fits below level 0
+		# (before anything is written); write 2 tells it to make COMMAND
+		# (after): it waited for a word that never came, and we for it
+		run_bounded -71 --separate-stderr strace -f -qq -o /dev/null -e trace=write \
+			-e "inject=write:error=EIO:when=$when" \
+			"$SETLASTPID" --new-pidns --ns "/proc/$NEST/ns/pid" 7000,7000 -- true
+		assert_one_error_line "Input/output error"
+		[ "$when" = 1 ] || [[ $stderr == *"; the levels written were put back" ]]
+		# never at the values asked: put back, or never written
+		local next
+		read -r next _ <<<"$(probe_levels "$NEST")"
+		[ "$next" -lt 7000 ]
+	done
 }

@@ -212,16 +212,36 @@ static int check_entry(struct plan *plan, struct slp_error *err)
 	return caps_check_levels(plan->target, nr - 1, nr, 0, err);
 }
 
-/* A file execve() would run: 0, or why not. */
-static int runnable(const char *path)
+/*
+ * A file execve() would run, and the interpreter its "#!" line names, as
+ * deep as the kernel follows them: 0, or why not. A file it cannot read
+ * is left to execve().
+ */
+static int runnable(const char *path, int depth)
 {
+	char line[256], *interp;
 	struct stat st;
+	ssize_t len;
+	int fd;
 
 	if (stat(path, &st) < 0)
 		return errno;
 	if (S_ISDIR(st.st_mode))
 		return EACCES;
-	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0 ? errno : 0;
+	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
+		return errno;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	len = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (len < 3 || line[0] != '#' || line[1] != '!')
+		return 0;
+	line[len] = '\0';
+	interp = line + 2 + strspn(line + 2, " \t");
+	interp[strcspn(interp, " \t\n")] = '\0';
+	if (!*interp)
+		return 0;
+	return depth < 4 ? runnable(interp, depth + 1) : ELOOP;
 }
 
 /*
@@ -237,12 +257,12 @@ int command_lookup(const char *name)
 	int found = ENOENT, why;
 
 	if (!*name || strchr(name, '/'))
-		return *name ? runnable(name) : ENOENT;
+		return *name ? runnable(name, 0) : ENOENT;
 	for (dir = dir ? dir : "/bin:/usr/bin";; dir = end + 1) {
 		end = strchrnul(dir, ':');
 		if (snprintf(file, sizeof(file), "%.*s%s%s", (int)(end - dir), dir,
 			     end > dir ? "/" : "", name) < (int)sizeof(file)) {
-			why = runnable(file);
+			why = runnable(file, 0);
 			if (why == 0)
 				return 0;
 			if (why == EACCES)
@@ -312,6 +332,13 @@ static int check_clone3(struct plan *plan, struct slp_error *err)
 	return -1;
 }
 
+/* The pid of a process, or of a process group that outlives its leader (kill(-1) is everyone). */
+static bool pid_in_use(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM ||
+	       (pid > 1 && (kill(-pid, 0) == 0 || errno == EPERM));
+}
+
 /*
  * A pid COMMAND needs, in use, is no race to retry but a refusal: in the
  * caller's own level, asked of the kernel; elsewhere, /proc tells.
@@ -321,8 +348,9 @@ static int check_pids_free(struct plan *plan, struct slp_error *err)
 	const struct slp_vector *vec = plan->vec;
 	unsigned int level = vec->nr;
 
+	/* the pid of a process, or of a process group that outlives its leader */
 	if (vec->nr == 1 && callers(plan, 0))
-		level = kill(vec->pid[0] + 1, 0) == 0 || errno == EPERM ? 0 : 1;
+		level = pid_in_use(vec->pid[0] + 1) ? 0 : 1;
 	else
 		level = find_level_in_use(plan->target, vec);
 	if (level >= vec->nr)

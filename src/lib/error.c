@@ -362,11 +362,11 @@ static bool add_proc(struct text *t, const struct slp_error *err)
 		       "it by default");
 		return true;
 	case SLP_E_NO_PROC:
-		add(t, "cannot set the last pid: /proc is not mounted here");
+		add(t, "cannot go on: /proc is not mounted here");
 		return true;
 	case SLP_E_FOREIGN_PROC:
-		add(t, "cannot set the last pid: /proc here shows another pid namespace, where "
-		       "this process has no pid (%s is missing)", err->file ? err->file : "/proc/self");
+		add(t, "cannot go on: /proc here shows another pid namespace, where this process "
+		       "has no pid (%s is missing)", err->file ? err->file : "/proc/self");
 		return true;
 	default:
 		return false;

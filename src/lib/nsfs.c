@@ -112,24 +112,31 @@ ssize_t read_text(int dir_fd, const char *path, char *buf, size_t size)
 	return len;
 }
 
-int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
+int status_ids(const char *status, const char *field, pid_t *ids, int max)
 {
-	char status[4096], *line, *end;
+	const char *line = strstr(status, field);
+	char *end;
 	int n = 0;
 
-	if (read_text(dir_fd, path, status, sizeof(status)) <= 0)
-		return -1;
-	line = strstr(status, "\nNSpid:");
 	if (!line)
 		return -1;
-	for (line += strlen("\nNSpid:"); n < max; line = end) {
-		long pid = strtol(line, &end, 10);
+	for (line += strlen(field); n < max; line = end) {
+		long id = strtol(line, &end, 10);
 
 		if (end == line)
 			break;
-		nspid[n++] = (pid_t)pid;
+		ids[n++] = (pid_t)id;
 	}
 	return n;
+}
+
+int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
+{
+	char status[4096];
+
+	if (read_text(dir_fd, path, status, sizeof(status)) <= 0)
+		return -1;
+	return status_ids(status, "\nNSpid:", nspid, max);
 }
 
 size_t format_pid(char *buf, pid_t pid)

@@ -59,20 +59,29 @@ static int level_of(struct scan *scan, int dir_fd, const char *path, int *depth)
 	return level;
 }
 
-/* One task: its pid at each level it has one in. */
+/*
+ * One task: its pid at each level it has one in, and its process group's
+ * and session's, which hold their pids too as long as one member lives.
+ */
 static void scan_task(struct scan *scan, int dir_fd, const char *name)
 {
-	pid_t nspid[NSPID_MAX];
-	char path[NAME_MAX + 16];	/* a /proc entry name and a suffix */
+	static const char *const fields[] = { "\nNSpid:", "\nNSpgid:", "\nNSsid:" };
+	char path[NAME_MAX + 16], status[4096];	/* a /proc entry name and a suffix */
+	pid_t ids[NSPID_MAX];
 	int level, depth, n;
 
 	snprintf(path, sizeof(path), "%s/ns/pid", name);
 	level = level_of(scan, dir_fd, path, &depth);
 	snprintf(path, sizeof(path), "%s/status", name);
-	n = level < 0 ? -1 : nspid_read(dir_fd, path, nspid, NSPID_MAX);
-	/* nspid[n - 1] is its pid in its own namespace, depth levels below `level` */
-	for (int j = level, at = n - 1 - depth; n > 0 && j < (int)scan->nr && at >= 0; j++, at--)
-		scan->fn(scan->arg, (unsigned int)j, nspid[at]);
+	if (level < 0 || read_text(dir_fd, path, status, sizeof(status)) <= 0)
+		return;
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+		n = status_ids(status, fields[f], ids, NSPID_MAX);
+		/* ids[n - 1] is in its own namespace, depth levels below `level`; 0: none there */
+		for (int j = level, at = n - 1 - depth; n > 0 && j < (int)scan->nr && at >= 0; j++, at--)
+			if (ids[at] > 0)
+				scan->fn(scan->arg, (unsigned int)j, ids[at]);
+	}
 }
 
 /* A process's threads, itself among them. */

@@ -84,10 +84,14 @@ static inline void helper_close(int fd)
 	raw_syscall4(SYS_close, fd, 0, 0, 0);
 }
 
-/* kill(pid, 0) in the helper's own pid namespace: is pid in use there? */
+/*
+ * kill(pid, 0) in the helper's own pid namespace: is pid in use there, by
+ * a process or a process group (one whose leader is gone holds it too)?
+ */
 static inline bool helper_pid_in_use(pid_t pid)
 {
-	return raw_syscall4(SYS_kill, pid, 0, 0, 0) != -ESRCH;
+	return raw_syscall4(SYS_kill, pid, 0, 0, 0) != -ESRCH ||
+	       (pid > 1 && raw_syscall4(SYS_kill, -pid, 0, 0, 0) != -ESRCH);
 }
 
 /*

@@ -326,6 +326,8 @@ static pid_t command_from_maker(struct spawn *spawn)
 	if (write(spawn->go[1], "g", 1) == 1)
 		while (read(spawn->made[0], &said, sizeof(said)) < 0 && errno == EINTR)
 			;
+	else
+		kill(spawn->maker, SIGKILL);	/* it waits for a word that will never come */
 	reap(spawn->maker);
 	spawn->maker = 0;
 	if (said < 0) {
@@ -470,8 +472,13 @@ static int fail_report(struct spawn *spawn, const struct child_report *report,
 		fail_code(err, SLP_E_STOLEN, 0, NULL, plan->argv[0]);
 		err->want = report->want;
 		err->got = report->got;
-		/* what would have prevented it: a truthful hint asks whether clone3() is to be had */
-		err->hint = probe_clone3(&(struct slp_error){ 0 }) < 0
+		/*
+		 * what would have prevented it: a truthful hint asks whether
+		 * clone3() is to be had; counters set by another (no method
+		 * here) leave nothing but trying again
+		 */
+		err->hint = !plan->method ? SLP_HINT_RETRY
+			    : probe_clone3(&(struct slp_error){ 0 }) < 0
 				    ? (plan->flags & SLP_LOCK ? SLP_HINT_RETRY : SLP_HINT_LOCK)
 				    : (plan->flags & SLP_LOCK ? SLP_HINT_EXACT : SLP_HINT_SERIALIZE);
 		fail_at(err, plan->target, report->level);
