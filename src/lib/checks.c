@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -250,7 +249,7 @@ static int runnable(const char *path, int depth)
  * the current directory. A file found but not runnable is remembered,
  * and told if nothing runnable comes after.
  */
-int command_lookup(const char *name)
+static int command_lookup(const char *name)
 {
 	const char *dir = getenv("PATH"), *end;
 	char file[PATH_MAX];
@@ -283,23 +282,16 @@ static int check_command(struct plan *plan, struct slp_error *err)
 /*
  * Why clone3() with set_tid cannot be had: a kernel before Linux 5.5
  * (5.3 and 5.4 have clone3() without set_tid), or a seccomp filter that
- * answers for the kernel (Docker's default profile says ENOSYS).
+ * answers for the kernel (Docker's default profile says ENOSYS), as a
+ * process under one (Seccomp: 2) is taken to meet.
  */
 int fail_no_clone3(int errnum, struct slp_error *err)
 {
-	char mode[16] = "";
-	struct utsname u;
-	unsigned int major = 0, minor = 0;
+	/* E2BIG: a kernel's own answer to arguments it does not know */
+	bool filtered = errnum != E2BIG && proc_self_number("\nSeccomp:") == 2;
 
-	if (uname(&u) == 0)
-		(void)sscanf(u.release, "%u.%u", &major, &minor);
-	if (errnum != E2BIG && (major > 5 || (major == 5 && minor >= 5)) &&
-	    proc_status_field("Seccomp", mode, sizeof(mode)) == 0 && strcmp(mode, "2") == 0) {
-		fail_code(err, SLP_E_FILTERED, errnum, "clone3()", NULL);
-		err->hint = SLP_HINT_NO_EXACT;
-		return -1;
-	}
-	fail_code(err, SLP_E_NO_CLONE3, errnum, NULL, NULL);
+	fail_code(err, filtered ? SLP_E_FILTERED : SLP_E_NO_CLONE3, errnum,
+		  filtered ? "clone3()" : NULL, NULL);
 	err->hint = SLP_HINT_NO_EXACT;
 	return -1;
 }
@@ -379,6 +371,18 @@ int run_checks(struct plan *plan, unsigned int mask, struct slp_error *err)
 		if ((mask & checks[i].check) && checks[i].run(plan, err) < 0)
 			return -1;
 	return 0;
+}
+
+int plan_refused(struct plan *plan, int errnum, const char *call, const char *what,
+		 struct slp_error *err)
+{
+	const char *name = plan->target ? plan->target->name : OWN_PID_NS;
+
+	if (errnum != EINVAL && errnum != EPERM && errnum != EACCES)
+		return fail_sys(err, errnum, call, what ? what : name);
+	fail_code(err, errnum == EINVAL ? SLP_E_REFUSED : SLP_E_DENIED, errnum, NULL, NULL);
+	err->target = name;
+	return plan_explain(plan, err);
 }
 
 int plan_explain(struct plan *plan, struct slp_error *err)

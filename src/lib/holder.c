@@ -88,14 +88,6 @@ SLP_EXPORT int slp_holder_set(struct slp_holder *holder, const struct slp_vector
 	if (flags & ~(unsigned int)SLP_DRY_RUN)
 		return fail_code(err, SLP_E_INVALID, EINVAL, "a holder takes SLP_DRY_RUN alone",
 				 NULL);
-	if (vec->nr > holder->all.nr) {
-		fail_code(err, SLP_E_TOO_DEEP, 0, NULL, NULL);
-		err->target = holder->plan.target->name;
-		err->value = vec->nr;
-		err->limit = holder->all.nr;
-		err->hint = SLP_HINT_FEWER;
-		return -1;
-	}
 	plan_request(&holder->plan, vec, opts->flags);
 	return run_set(&holder->plan, err);
 }

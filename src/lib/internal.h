@@ -112,8 +112,8 @@ int proc_open(const char *path, int flags, struct slp_error *err) SLP_INNER(proc
 int proc_fail_missing(const char *path, struct slp_error *err) SLP_INNER(proc_fail_missing);
 /* Is fd procfs's own (a container masks a file by mounting over it: errno ENOTSUP)? */
 bool is_procfs(int fd) SLP_INNER(is_procfs);
-/* A line "FIELD:\tVALUE" of /proc/self/status: its value, or -1. */
-int proc_status_field(const char *field, char *value, size_t size) SLP_INNER(proc_status_field);
+/* A number of /proc/self/status, its line FIELD ("\nThreads:"): it, or -1. */
+int proc_self_number(const char *field) SLP_INNER(proc_self_number);
 int read_pid_max(int *pid_max, struct slp_error *err) SLP_INNER(read_pid_max);
 /* Linux 6.14 and later: a pid_max per pid namespace, read from inside it. */
 bool pid_max_per_namespace(void) SLP_INNER(pid_max_per_namespace);
@@ -250,8 +250,13 @@ void plan_release(struct plan *plan, struct slp_error *err) SLP_INNER(plan_relea
 /* checks.c: the checks of mask, in order; plan_explain() names the rule a kernel refused by. */
 int run_checks(struct plan *plan, unsigned int mask, struct slp_error *err) SLP_INNER(run_checks);
 int plan_explain(struct plan *plan, struct slp_error *err) SLP_INNER(plan_explain);
-/* COMMAND's file, as execvp() finds it: 0, or an errno. */
-int command_lookup(const char *name) SLP_INNER(command_lookup);
+/*
+ * The kernel refused the act whole (errnum: call what, or the target)
+ * and changed nothing: EINVAL and EPERM by a rule the checks name, else
+ * a system error.
+ */
+int plan_refused(struct plan *plan, int errnum, const char *call, const char *what,
+		 struct slp_error *err) SLP_INNER(plan_refused);
 /* clone3() with set_tid here: 0, or -1 with err. */
 int probe_clone3(struct slp_error *err) SLP_INNER(probe_clone3);
 int fail_no_clone3(int errnum, struct slp_error *err) SLP_INNER(fail_no_clone3);

@@ -46,14 +46,8 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 		err->target = plan->target->name;
 		err->hint = SLP_HINT_SYSCTL;
 		return -1;
-	case EINVAL:
-	case EPERM:
-	case EACCES:
-		fail_code(err, errnum == EINVAL ? SLP_E_REFUSED : SLP_E_DENIED, errnum, NULL, NULL);
-		err->target = plan->target->name;
-		return plan_explain(plan, err);
 	default:
-		return fail_sys(err, errnum, "issue NS_SET_LAST_PID_VEC on", plan->target->name);
+		return plan_refused(plan, errnum, "issue NS_SET_LAST_PID_VEC on", NULL, err);
 	}
 }
 

@@ -22,18 +22,6 @@ static int prepare(struct plan *plan, struct slp_error *err)
 	return plan->fd < 0 ? -1 : 0;
 }
 
-/* The kernel said no, and nothing changed: the plan's checks name the rule. */
-static int explain(struct plan *plan, int errnum, struct slp_error *err)
-{
-	enum slp_code code = errnum == EINVAL ? SLP_E_REFUSED : SLP_E_DENIED;
-
-	if (errnum != EINVAL && errnum != EPERM && errnum != EACCES)
-		return fail_sys(err, errnum, "write", NS_LAST_PID);
-	fail_code(err, code, errnum, NULL, NULL);
-	fail_at(err, plan->target, 0);
-	return plan_explain(plan, err);
-}
-
 static int write_level(struct plan *plan, struct slp_error *err)
 {
 	char text[16];
@@ -49,8 +37,9 @@ static int write_level(struct plan *plan, struct slp_error *err)
 			return fail_sys(err, old < 0 ? errno : EIO, "read", NS_LAST_PID);
 		plan->old_len = (size_t)old;
 	}
+	/* the kernel said no, and nothing changed: the plan's checks name the rule */
 	if (pwrite(plan->fd, text, len, 0) < 0)
-		return explain(plan, errno, err);
+		return plan_refused(plan, errno, "write", NS_LAST_PID, err);
 	return 0;
 }
 

@@ -313,10 +313,8 @@ static void spin_in_parallel(struct spin_state *s, struct watch *w, long budget)
 /* The caller's threads, ours only again: no task left behind. */
 static void wait_tasks_gone(int threads)
 {
-	char value[16];
-
 	for (int tries = 0; tries < 1000; tries++) {
-		if (proc_status_field("Threads", value, sizeof(value)) < 0 || atoi(value) <= threads)
+		if (proc_self_number("\nThreads:") <= threads)
 			return;
 		sched_yield();
 	}
@@ -381,13 +379,13 @@ static int spin(struct plan *plan, struct slp_error *err)
 	struct spin_state *s = plan->spin;
 	struct slp_error stop;
 	struct watch w = { .plan = plan, .err = &stop };
-	char threads[16] = "1";
+	int threads;
 	sigset_t all, mask;
 	pid_t counter;
 	int ret = 0;
 
 	error_clear(&stop);
-	(void)proc_status_field("Threads", threads, sizeof(threads));
+	threads = proc_self_number("\nThreads:");
 	w.started = w.last = now();
 	/* a new task runs on its creator's stack pointer: no signal may come to it */
 	sigfillset(&all);
@@ -397,7 +395,7 @@ static int spin(struct plan *plan, struct slp_error *err)
 	if (!w.stopped)
 		ret = land(plan, &w, err);
 	look(&w, s, s->created, true);
-	wait_tasks_gone(atoi(threads));
+	wait_tasks_gone(threads);
 	if (ret == 0 && w.stopped) {
 		counter = s->start;
 		(void)read_counter(s->fd, &counter);

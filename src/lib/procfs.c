@@ -66,27 +66,13 @@ int proc_open(const char *path, int flags, struct slp_error *err)
 	}
 }
 
-int proc_status_field(const char *field, char *value, size_t size)
+int proc_self_number(const char *field)
 {
-	char status[4096], *line, *end;
-	size_t n;
+	char status[4096];
+	pid_t n;
 
-	if (read_text(AT_FDCWD, "/proc/self/status", status, sizeof(status)) <= 0)
-		return -1;
-	for (line = status; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (strncmp(line, field, strlen(field)) != 0 || line[strlen(field)] != ':')
-			continue;
-		line += strlen(field) + 1;
-		line += strspn(line, " \t");
-		end = strchr(line, '\n');
-		n = end ? (size_t)(end - line) : strlen(line);
-		if (n >= size)
-			n = size - 1;
-		memcpy(value, line, n);
-		value[n] = '\0';
-		return 0;
-	}
-	return -1;
+	return read_text(AT_FDCWD, "/proc/self/status", status, sizeof(status)) > 0 &&
+	       status_ids(status, field, &n, 1) == 1 ? n : -1;
 }
 
 int read_pid_max(int *pid_max, struct slp_error *err)

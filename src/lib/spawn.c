@@ -67,8 +67,7 @@ static void __attribute__((noreturn)) report_and_exit(int report_fd,
 						      int status)
 {
 	/* Should the pipe fail, the status alone still tells the parent. */
-	if (write(report_fd, report, sizeof(*report)) != sizeof(*report))
-		_exit(status);
+	(void)!write(report_fd, report, sizeof(*report));
 	_exit(status);
 }
 
@@ -403,16 +402,9 @@ static int fail_exact(struct plan *plan, int errnum, struct slp_error *err)
 		fail_code(err, SLP_E_PID_IN_USE, errnum, NULL, plan->argv[0]);
 		err->target = plan->target->name;
 		return plan_explain(plan, err);
-	case EINVAL:
-	case EPERM:
-	case EACCES:
-		fail_code(err, errnum == EINVAL ? SLP_E_REFUSED : SLP_E_DENIED, errnum,
-			  "create a process with clone3() set_tid in", NULL);
-		err->target = plan->target->name;
-		return plan_explain(plan, err);
 	default:
-		return fail_sys(err, errnum, "create a process with clone3() set_tid in",
-				plan->target->name);
+		return plan_refused(plan, errnum, "create a process with clone3() set_tid in", NULL,
+				    err);
 	}
 }
 

@@ -76,12 +76,17 @@ static int check_pid_ns(int fd, const char *name, struct slp_error *err)
 	return fail_sys(err, errno, "tell the namespace type of", name);
 }
 
-/* Take fd, a checked pid namespace file, into a new target. */
+/* Take fd, if it is a pid namespace file, into a new target; closed if not. */
 static int adopt(struct slp_target **out, int fd, const char *name, struct slp_error *err)
 {
-	struct slp_target *target = calloc(1, sizeof(*target));
+	struct slp_target *target = NULL;
 	struct stat own;
 
+	if (check_pid_ns(fd, name, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	target = calloc(1, sizeof(*target));
 	if (target)
 		target->name = strdup(name);
 	if (!target || !target->name) {
@@ -121,13 +126,7 @@ SLP_EXPORT int slp_target_open(struct slp_target **target, const char *path,
 	if (!path)
 		return fail_code(err, SLP_E_INVALID, EINVAL, "no path for the target", NULL);
 	fd = ns_open(path);
-	if (fd < 0)
-		return open_failed(err, path, errno);
-	if (check_pid_ns(fd, path, err) < 0) {
-		close(fd);
-		return -1;
-	}
-	return adopt(target, fd, path, err);
+	return fd < 0 ? open_failed(err, path, errno) : adopt(target, fd, path, err);
 }
 
 SLP_EXPORT int slp_target_open_fd(struct slp_target **target, int fd, const char *name,
@@ -144,10 +143,6 @@ SLP_EXPORT int slp_target_open_fd(struct slp_target **target, int fd, const char
 	copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (copy < 0)
 		return fail_sys(err, errno, "duplicate the descriptor of", name);
-	if (check_pid_ns(copy, name, err) < 0) {
-		close(copy);
-		return -1;
-	}
 	return adopt(target, copy, name, err);
 }
 
