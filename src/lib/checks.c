@@ -168,23 +168,12 @@ static int check_owners(struct plan *plan, struct slp_error *err)
 	return caps_check_levels(plan->target, 0, plan->vec->nr, plan->entered, err);
 }
 
+/* Not permitted to enter: the capability rule says which level needs what, if it tells. */
 static int fail_enter(struct plan *plan, unsigned int i, int errnum, struct slp_error *err)
 {
-	switch (errnum) {
-	case EPERM:
-		if (check_owners(plan, err) < 0)
-			return -1;
-		fail_code(err, SLP_E_DENIED, errnum, "enter", NULL);
-		break;
-	case EINVAL:
-		fail_code(err, SLP_E_OUTSIDE, 0, NULL, NULL);
-		err->hint = SLP_HINT_OUTER;
-		break;
-	default:
-		fail_sys(err, errnum, "enter", NULL);
-		break;
-	}
-	return fail_at(err, plan->target, i);
+	if (errnum == EPERM && check_owners(plan, err) < 0)
+		return -1;
+	return fail_entering(err, plan->target, i, errnum);
 }
 
 /*

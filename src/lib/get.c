@@ -43,14 +43,7 @@ static int create_probe(struct slp_target *target, struct probe *p, struct slp_e
 	if (enter && setns(target->level[0].fd, CLONE_NEWPID) < 0) {
 		errnum = errno;
 		pidns_restore(saved);
-		if (errnum == EINVAL) {
-			fail_code(err, SLP_E_OUTSIDE, 0, NULL, NULL);
-			err->hint = SLP_HINT_OUTER;
-		} else {
-			fail_code(err, errnum == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errnum, "enter",
-				  NULL);
-		}
-		return fail_at(err, target, 0);
+		return fail_entering(err, target, 0, errnum);
 	}
 	p->n = -1;
 	p->errnum = 0;

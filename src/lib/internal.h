@@ -75,6 +75,9 @@ int target_resolve(struct slp_target *target, unsigned int nr, struct slp_error 
 bool target_is_callers(struct slp_target *target, unsigned int i) SLP_INNER(target_is_callers);
 /* pid:[ino] names level i; 0 if it cannot be had. */
 uint64_t target_level_ino(struct slp_target *target, unsigned int i) SLP_INNER(target_level_ino);
+/* setns() into level i failed: outside the caller's tree (EINVAL), not permitted, or else. */
+int fail_entering(struct slp_error *err, struct slp_target *target, unsigned int i, int errnum)
+	SLP_INNER(fail_entering);
 /* Fill err's level, its inode and the target's name; return -1. */
 int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i) SLP_INNER(fail_at);
 
@@ -99,8 +102,6 @@ int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max) SLP_INNER(ns
  * caller asleep meanwhile (CLONE_VFORK), then reaped: 0, or -1 with errno.
  */
 int run_in_child(int (*fn)(void *arg), void *arg) SLP_INNER(run_in_child);
-/* A pid in decimal, as ns_last_pid takes it, in buf (16 bytes): its length. No stdio. */
-size_t format_pid(char *buf, pid_t pid) SLP_INNER(format_pid);
 
 /*
  * procfs.c: /proc as this process finds it. proc_open() opens a file of

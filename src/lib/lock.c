@@ -24,16 +24,18 @@
 static int wait_interruptible(struct plan *plan, struct slp_error *err)
 {
 	struct timespec nap = { 0, 1000 * 1000 };
-	sigset_t mask;
+	sigset_t none, mask;
+	const sigset_t *interrupt = plan->interrupt ? plan->interrupt : &none;
 	int ret = 0, sig;
 
-	pthread_sigmask(SIG_BLOCK, plan->interrupt, &mask);
+	sigemptyset(&none);
+	pthread_sigmask(SIG_BLOCK, interrupt, &mask);
 	while (flock(plan->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			ret = fail_sys(err, errno, "lock", NS_LAST_PID);
 			break;
 		}
-		sig = sigtimedwait(plan->interrupt, NULL, &nap);
+		sig = sigtimedwait(interrupt, NULL, &nap);
 		if (sig > 0 && fail_signal(err, sig, "waiting for the lock on") < 0) {
 			err->file = NS_LAST_PID;
 			ret = -1;
@@ -51,12 +53,7 @@ int lock_take(struct plan *plan, struct slp_error *err)
 	plan->lock_fd = last_pid_open(O_RDONLY, err);
 	if (plan->lock_fd < 0 || (plan->flags & SLP_DRY_RUN))
 		return plan->lock_fd < 0 ? -1 : 0;
-	if (plan->interrupt)
-		return wait_interruptible(plan, err);
-	while (flock(plan->lock_fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return fail_sys(err, errno, "lock", NS_LAST_PID);
-	return 0;
+	return wait_interruptible(plan, err);
 }
 
 void lock_release(struct plan *plan)

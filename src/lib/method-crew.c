@@ -491,7 +491,7 @@ static void set_jobs(struct plan *plan)
 		if (!job->wanted)
 			continue;
 		job->value = plan->vec->pid[i];
-		job->len = format_pid(job->text, job->value);
+		job->len = (size_t)snprintf(job->text, sizeof(job->text), "%d", job->value);
 		job->check_pid_max = per_level && !target_is_callers(plan->target, i);
 		job->margin = plan->margin;
 		job->check_pid = plan->argv ? job->value + 1 : 0;

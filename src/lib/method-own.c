@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -25,7 +26,7 @@ static int prepare(struct plan *plan, struct slp_error *err)
 static int write_level(struct plan *plan, struct slp_error *err)
 {
 	char text[16];
-	size_t len = format_pid(text, plan->vec->pid[0]);
+	size_t len = (size_t)snprintf(text, sizeof(text), "%d", plan->vec->pid[0]);
 	ssize_t old;
 
 	if (plan->flags & SLP_DRY_RUN)

@@ -74,9 +74,7 @@ uid_t ns_owner_uid(int userns_fd)
 {
 	uid_t uid;
 
-	if (ioctl(userns_fd, NS_GET_OWNER_UID, &uid) < 0)
-		return (uid_t)-1;
-	return uid;
+	return ioctl(userns_fd, NS_GET_OWNER_UID, &uid) < 0 ? (uid_t)-1 : uid;
 }
 
 ino_t ns_inode(int fd)
@@ -137,20 +135,6 @@ int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
 	if (read_text(dir_fd, path, status, sizeof(status)) <= 0)
 		return -1;
 	return status_ids(status, "\nNSpid:", nspid, max);
-}
-
-size_t format_pid(char *buf, pid_t pid)
-{
-	char digits[16];
-	size_t n = 0, len;
-
-	do {
-		digits[n++] = (char)('0' + pid % 10);
-		pid /= 10;
-	} while (pid > 0);
-	for (len = 0; n > 0; len++)
-		buf[len] = digits[--n];
-	return len;
 }
 
 #define CHILD_STACK 16384

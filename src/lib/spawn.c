@@ -105,14 +105,12 @@ static void apply_attr(const struct slp_spawn_attr *attr)
 		return;
 	sigemptyset(&sa.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++) {
-		if ((attr->flags & SLP_SPAWN_SETSIGDEF) && sigismember(&attr->sigdefault, sig) == 1) {
-			sa.sa_handler = SIG_DFL;
+		bool dfl = (attr->flags & SLP_SPAWN_SETSIGDEF) && sigismember(&attr->sigdefault, sig) == 1,
+		     ign = (attr->flags & SLP_SPAWN_SETSIGIGN) && sigismember(&attr->sigignore, sig) == 1;
+
+		sa.sa_handler = ign ? SIG_IGN : SIG_DFL;
+		if (dfl || ign)
 			sigaction(sig, &sa, NULL);
-		}
-		if ((attr->flags & SLP_SPAWN_SETSIGIGN) && sigismember(&attr->sigignore, sig) == 1) {
-			sa.sa_handler = SIG_IGN;
-			sigaction(sig, &sa, NULL);
-		}
 	}
 	if (attr->flags & SLP_SPAWN_SETSIGMASK)
 		sigprocmask(SIG_SETMASK, &attr->sigmask, NULL);
@@ -180,6 +178,12 @@ static void reap(pid_t pid)
 		;
 }
 
+static void kill_and_reap(pid_t pid)
+{
+	if (pid > 0 && kill(pid, SIGKILL) == 0)
+		reap(pid);
+}
+
 /*
  * The maker's whole life, in level 0, where a pid namespace below it can
  * be made (the kernel makes one only below the maker's own). Asked, it
@@ -226,10 +230,7 @@ static pid_t pid_of_pidfd(int pidfd)
 
 static void stop_maker(struct spawn *spawn)
 {
-	if (spawn->maker > 0) {
-		kill(spawn->maker, SIGKILL);
-		reap(spawn->maker);
-	}
+	kill_and_reap(spawn->maker);
 	spawn->maker = 0;
 }
 
@@ -292,18 +293,12 @@ static int start_maker(struct spawn *spawn, struct slp_error *err)
 			run_maker(spawn);
 		errnum = pid < 0 ? errno : 0;
 		/* the one in the way goes once the next has taken the pid after it */
-		if (in_the_way > 0) {
-			kill(in_the_way, SIGKILL);
-			reap(in_the_way);
-		}
+		kill_and_reap(in_the_way);
 		in_the_way = pid > 0 && maker_in_the_way(spawn, pid) ? pid : 0;
 		spawn->maker = pid > 0 && !in_the_way ? pid : 0;
 	}
 	pidns_back(spawn->back);
-	if (in_the_way > 0) {
-		kill(in_the_way, SIGKILL);
-		reap(in_the_way);
-	}
+	kill_and_reap(in_the_way);
 	if (errnum)
 		return fail_sys(err, errnum, "create a task in", plan->target->name);
 	if (spawn->maker)

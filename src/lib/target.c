@@ -42,6 +42,17 @@ int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i)
 	return -1;
 }
 
+int fail_entering(struct slp_error *err, struct slp_target *target, unsigned int i, int errnum)
+{
+	if (errnum == EINVAL) {
+		fail_code(err, SLP_E_OUTSIDE, 0, NULL, NULL);
+		err->hint = SLP_HINT_OUTER;
+	} else {
+		fail_code(err, errnum == EPERM ? SLP_E_DENIED : SLP_E_SYSTEM, errnum, "enter", NULL);
+	}
+	return fail_at(err, target, i);
+}
+
 static int open_failed(struct slp_error *err, const char *path, int errnum)
 {
 	switch (errnum) {
