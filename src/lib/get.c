@@ -57,7 +57,7 @@ SLP_EXPORT int slp_get(struct slp_target *target, struct slp_vector *vec,
 		       struct slp_report *report, struct slp_error *err)
 {
 	struct slp_target *own = NULL;
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 	struct probe p;
 	int ret = -1;
 

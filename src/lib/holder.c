@@ -23,7 +23,7 @@ SLP_EXPORT int slp_holder_open(struct slp_holder **out, struct slp_target *targe
 {
 	struct slp_holder *holder;
 	struct slp_target *own = NULL;
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 
 	err = err ? err : &local;
 	error_clear(err);
@@ -80,7 +80,7 @@ SLP_EXPORT pid_t slp_holder_pid(const struct slp_holder *holder, unsigned int le
 SLP_EXPORT int slp_holder_set(struct slp_holder *holder, const struct slp_vector *vec,
 			      unsigned int flags, struct slp_error *err)
 {
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 	const struct slp_options *opts = &(struct slp_options){ .flags = flags & SLP_DRY_RUN };
 
 	if (call_begin(&err, &local, &opts, vec) < 0)

@@ -58,7 +58,7 @@ static int pidns_of(pid_t pid)
 
 SLP_EXPORT int slp_target_level_of(struct slp_target *target, pid_t pid, struct slp_error *err)
 {
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 	struct stat st;
 	int ns, level = -1;
 

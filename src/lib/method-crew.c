@@ -648,7 +648,8 @@ int crew_check_inside(struct plan *plan, struct slp_error *err)
 	inside.argv = NULL;
 	inside.interrupt = NULL;
 	inside.flags |= SLP_DRY_RUN;
-	ret = crew_open(&inside, -1, plan->vec->nr, err) < 0 ? -1 : write_levels(&inside, err);
+	ret = crew_open(&inside, -1, plan->vec->nr, err) < 0 || !inside.crew ? -1
+										 : write_levels(&inside, err);
 	release(&inside);
 	return ret;
 }

@@ -132,7 +132,7 @@ static void note_in_use(void *arg, unsigned int level, pid_t pid)
 {
 	struct in_use *in_use = arg;
 
-	if (pid == in_use->vec->pid[level] + 1 && level < in_use->first)
+	if (level < in_use->first && pid == in_use->vec->pid[level] + 1)
 		in_use->first = level;
 }
 

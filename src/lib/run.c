@@ -46,7 +46,7 @@ SLP_EXPORT int slp_set(struct slp_target *target, const struct slp_vector *vec,
 		       const struct slp_options *opts, struct slp_report *report,
 		       struct slp_error *err)
 {
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 	struct plan plan;
 	int ret;
 

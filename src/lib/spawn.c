@@ -510,7 +510,7 @@ SLP_EXPORT int slp_spawn(struct slp_target *target, const struct slp_vector *vec
 	struct spawn spawn = { .attr = attr, .pipe = { -1, -1 }, .go = { -1, -1 },
 			       .made = { -1, -1 }, .helpers_gone = { -1, -1 }, .back = -1,
 			       .room = { -1, -1 } };
-	struct slp_error local;
+	struct slp_error local = { .level = -1 };
 	pid_t child;
 	int ret;
 

@@ -27,7 +27,7 @@ static inline long spin_once(void)
 {
 	register long r10 __asm__("r10") = 0;	/* child_tid */
 	register long r8 __asm__("r8") = 0;	/* tls */
-	long ret;
+	long ret = 0;
 
 	__asm__ volatile("syscall\n\t"
 			 "test %%rax, %%rax\n\t"
