@@ -86,11 +86,10 @@ struct crew {
 	struct job jobs[SLP_VECTOR_MAX];
 };
 
-static bool job_failed(struct job *job, const char *call, int errnum)
+static void job_failed(struct job *job, const char *call, int errnum)
 {
 	job->call = call;
 	job->errnum = errnum;
-	return false;
 }
 
 /* The level's own pid_max, as a task in it reads it: -errno if it cannot be read. */
@@ -233,7 +232,7 @@ static void wait_done(struct job *job)
 }
 
 /* A helper born in level i, doing its job at once: setns() moves only our next child. */
-static bool start_helper(struct crew *crew, unsigned int i)
+static void start_helper(struct crew *crew, unsigned int i)
 {
 	struct job *job = &crew->jobs[i];
 	char *stack = crew->stacks + (size_t)i * HELPER_STACK;
@@ -252,7 +251,6 @@ static bool start_helper(struct crew *crew, unsigned int i)
 	}
 	if (job->once)
 		reap_helper(job);
-	return true;
 }
 
 static bool alive(const struct job *job)
@@ -303,7 +301,8 @@ static void crew_round(struct crew *crew, enum job_what what)
 			continue;
 		job->what = waiting ? DO_NOTHING : what;
 		entered = true;
-		if (!start_helper(crew, i))
+		start_helper(crew, i);
+		if (job->call)
 			break;	/* the first helper that cannot be had: its job says why */
 	}
 	if (entered)
@@ -365,7 +364,7 @@ static int fail_job(struct crew *crew, int failed, struct slp_error *err)
 /*
  * Every level that may hold a value of ours, written back: by its helper,
  * or by a new one where it is gone. EAGAIN is retried: the helpers that
- * just went freed what they held. 0 if every level is back, 1 if none was ours.
+ * just went freed what they held. 0 if every level is back.
  */
 static int crew_undo(struct crew *crew)
 {
@@ -377,7 +376,7 @@ static int crew_undo(struct crew *crew)
 			left |= crew->jobs[i].wanted;
 		}
 		if (!left)
-			return tries == 0 ? 1 : 0;
+			return 0;
 		crew_round(crew, DO_UNDO);
 		for (unsigned int i = 0; i < crew->nr; i++)
 			if (crew->jobs[i].wanted && crew->jobs[i].call &&
@@ -511,7 +510,7 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 	struct crew *crew = plan->crew;
 	bool dry_run = plan->flags & SLP_DRY_RUN, inside = false;
 	sigset_t all, mask;
-	int ret = 0, undone;
+	int ret = 0;
 
 	set_jobs(plan);
 	for (unsigned int i = 0; i < plan->vec->nr; i++)
@@ -527,8 +526,8 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 	if (ret == 0 && !dry_run) {
 		crew_round(crew, DO_WRITE);
 		ret = judge(plan, DO_WRITE, err);
-		if (ret < 0 && (undone = crew_undo(crew)) != 1)
-			err->undo = undone == 0 ? SLP_UNDO_DONE : SLP_UNDO_FAILED;
+		if (ret < 0)
+			err->undo = crew_undo(crew) == 0 ? SLP_UNDO_DONE : SLP_UNDO_FAILED;
 	}
 	/* with COMMAND to create, the helpers stay for an undo, unless one holds a pid it needs */
 	if (!plan->kept && (ret < 0 || dry_run || !plan->argv || crew->in_the_way))
@@ -545,7 +544,7 @@ static int undo(struct plan *plan)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
-	ret = crew_undo(plan->crew) < 0 ? -1 : 0;
+	ret = crew_undo(plan->crew);
 	crew_stop(plan->crew);
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	return ret;
