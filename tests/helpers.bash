@@ -331,6 +331,24 @@ assert_unchanged_but() {
 	assert_next "$NEST" "${want[*]}"
 }
 
+# assert_moved MOVES: since remember_levels, each level's next pid has
+# moved on by its MOVE, N or MIN..MAX, innermost first (the probe's one
+# included): for runs whose own tasks are known only within bounds.
+assert_moved() {
+	local -a before after moves
+	read -r -a before <<<"$BEFORE"
+	read -r -a after <<<"$(probe_levels "$NEST")"
+	read -r -a moves <<<"$1"
+	local i lo hi
+	for ((i = 0; i < ${#moves[@]}; i++)); do
+		lo=${moves[i]%..*} hi=${moves[i]#*..}
+		if ((after[i] - before[i] < lo || after[i] - before[i] > hi)); then
+			echo "levels moved: '$BEFORE' -> '${after[*]}', want moves of '$1'" >&2
+			return 1
+		fi
+	done
+}
+
 # The systemd units make builds (systemd/*.in, with the sbindir
 # setlastpid is installed in), and that sbindir.
 SETLASTPID_UNITS=${SETLASTPID_UNITS:-systemd}

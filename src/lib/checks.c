@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "rawsys.h"
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -313,13 +314,6 @@ static int check_clone3(struct plan *plan, struct slp_error *err)
 	return -1;
 }
 
-/* The pid of a process, or of a process group that outlives its leader (kill(-1) is everyone). */
-static bool pid_in_use(pid_t pid)
-{
-	return kill(pid, 0) == 0 || errno == EPERM ||
-	       (pid > 1 && (kill(-pid, 0) == 0 || errno == EPERM));
-}
-
 /*
  * A pid COMMAND needs, in use, is no race to retry but a refusal: in the
  * caller's own level, asked of the kernel; elsewhere, /proc tells.
@@ -331,7 +325,7 @@ static int check_pids_free(struct plan *plan, struct slp_error *err)
 
 	/* the pid of a process, or of a process group that outlives its leader */
 	if (vec->nr == 1 && callers(plan, 0))
-		level = pid_in_use(vec->pid[0] + 1) ? 0 : 1;
+		level = helper_pid_in_use(vec->pid[0] + 1) ? 0 : 1;
 	else
 		level = find_level_in_use(plan->target, vec);
 	if (level >= vec->nr)

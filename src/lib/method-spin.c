@@ -385,7 +385,9 @@ static int spin(struct plan *plan, struct slp_error *err)
 	int ret = 0;
 
 	error_clear(&stop);
+	/* unknown (no descriptor to read it with): this thread alone, as before any spinner */
 	threads = proc_self_number("\nThreads:");
+	threads = threads > 0 ? threads : 1;
 	w.started = w.last = now();
 	/* a new task runs on its creator's stack pointer: no signal may come to it */
 	sigfillset(&all);
