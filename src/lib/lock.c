@@ -25,10 +25,12 @@ static int wait_interruptible(struct plan *plan, struct slp_error *err)
 {
 	struct timespec nap = { 0, 1000 * 1000 };
 	sigset_t none, mask;
-	const sigset_t *interrupt = plan->interrupt ? plan->interrupt : &none;
+	const sigset_t *interrupt = plan->interrupt;
 	int ret = 0, sig;
 
 	sigemptyset(&none);
+	if (!interrupt)
+		interrupt = &none;
 	pthread_sigmask(SIG_BLOCK, interrupt, &mask);
 	while (flock(plan->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
