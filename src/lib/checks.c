@@ -372,8 +372,9 @@ int plan_explain(struct plan *plan, struct slp_error *err)
 {
 	struct slp_error why;
 
+	/* a check that cannot be made (no descriptor left) names no rule */
 	error_clear(&why);
-	if (run_checks(plan, plan->checks, &why) < 0)
+	if (run_checks(plan, plan->checks, &why) < 0 && why.code != SLP_E_SYSTEM)
 		*err = why;
 	return -1;
 }

@@ -94,20 +94,38 @@ bool ns_same(int fd_a, int fd_b)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-ssize_t read_text(int dir_fd, const char *path, char *buf, size_t size)
+/*
+ * A /proc status file, less any line too long for buf (Groups, with
+ * hundreds of supplementary groups): the lines after it still come.
+ */
+ssize_t read_status(int dir_fd, const char *path, char *buf, size_t size)
 {
-	ssize_t len;
+	size_t len = 0, line = 0;	/* buf[line, len): a line not yet whole */
+	bool skip = false;		/* that line is dropped, up to its end */
 	int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC), errnum;
+	ssize_t n = -1;
+	char *nl;
 
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, size - 1);
+	while (fd >= 0 && (n = read(fd, buf + len, size - 1 - len)) > 0) {
+		for (len += (size_t)n; (nl = memchr(buf + line, '\n', len - line)); skip = false) {
+			size_t end = (size_t)(nl + 1 - buf);	/* past its newline */
+
+			if (!skip) {
+				line = end;
+				continue;
+			}
+			memmove(buf + line, buf + end, len - end);
+			len -= end - line;
+		}
+		if ((skip = skip || len == size - 1))
+			len = line;
+	}
 	errnum = errno;
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	buf[len] = '\0';
 	errno = errnum;
-	if (len >= 0)
-		buf[len] = '\0';
-	return len;
+	return n < 0 ? -1 : (ssize_t)len;
 }
 
 int status_ids(const char *status, const char *field, pid_t *ids, int max)
@@ -132,7 +150,7 @@ int nspid_read(int dir_fd, const char *path, pid_t *nspid, int max)
 {
 	char status[4096];
 
-	if (read_text(dir_fd, path, status, sizeof(status)) <= 0)
+	if (read_status(dir_fd, path, status, sizeof(status)) <= 0)
 		return -1;
 	return status_ids(status, "\nNSpid:", nspid, max);
 }

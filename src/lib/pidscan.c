@@ -73,7 +73,7 @@ static void scan_task(struct scan *scan, int dir_fd, const char *name)
 	snprintf(path, sizeof(path), "%s/ns/pid", name);
 	level = level_of(scan, dir_fd, path, &depth);
 	snprintf(path, sizeof(path), "%s/status", name);
-	if (level < 0 || read_text(dir_fd, path, status, sizeof(status)) <= 0)
+	if (level < 0 || read_status(dir_fd, path, status, sizeof(status)) <= 0)
 		return;
 	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 		n = status_ids(status, fields[f], ids, NSPID_MAX);

@@ -71,7 +71,7 @@ int proc_self_number(const char *field)
 	char status[4096];
 	pid_t n;
 
-	return read_text(AT_FDCWD, "/proc/self/status", status, sizeof(status)) > 0 &&
+	return read_status(AT_FDCWD, "/proc/self/status", status, sizeof(status)) > 0 &&
 	       status_ids(status, field, &n, 1) == 1 ? n : -1;
 }
 

@@ -85,11 +85,22 @@ static inline void helper_close(int fd)
 }
 
 /*
- * kill(pid, 0) in the helper's own pid namespace: is pid in use there, by
- * a process or a process group (one whose leader is gone holds it too)?
+ * Is pid in use in the helper's own pid namespace, by a task, or by a
+ * process group or session that outlives its leader? F_SETOWN, on a
+ * descriptor of its own, looks up the pid whatever holds it (ESRCH:
+ * nothing does); where that cannot be had, kill(pid, 0) and kill(-pid, 0)
+ * tell all but a session's.
  */
 static inline bool helper_pid_in_use(pid_t pid)
 {
+	long fd = raw_syscall4(SYS_eventfd2, 0, O_CLOEXEC, 0, 0), ret = fd;
+
+	if (fd >= 0) {
+		ret = raw_syscall4(SYS_fcntl, fd, F_SETOWN, pid, 0);
+		helper_close((int)fd);
+	}
+	if (ret == 0 || ret == -ESRCH)
+		return ret == 0;
 	return raw_syscall4(SYS_kill, pid, 0, 0, 0) != -ESRCH ||
 	       (pid > 1 && raw_syscall4(SYS_kill, -pid, 0, 0, 0) != -ESRCH);
 }
