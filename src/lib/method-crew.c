@@ -263,11 +263,14 @@ static void wake_all(struct crew *crew, enum job_what what)
 {
 	for (unsigned int i = 0; i < crew->nr; i++) {
 		struct job *job = &crew->jobs[i];
+		int done = JOB_DONE;
 
 		if (!alive(job) || target_is_callers(crew->target, i))
 			continue;
 		job->what = job->wanted ? what : DO_NOTHING;
-		job->state = JOB_RUNNING;
+		/* one gone since is left so: the kernel's word is not written over */
+		__atomic_compare_exchange_n(&job->state, &done, JOB_RUNNING, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE);
 	}
 	__atomic_add_fetch(&crew->gen, 1, __ATOMIC_RELEASE);
 	futex_wake_all(&crew->gen);
