@@ -478,10 +478,7 @@ bool parse_command_line(int argc, char **argv, struct control *ctl, unsigned int
 							       "line: %s", strerror(err));
 		return false;
 	}
-	if (ctl->vec.nr == 0 && !ctl->get && !ctl->serve) {	/* --help, --version: ARGP_NO_EXIT */
-		*status = EXIT_DONE;
-		return false;
-	}
 	*status = EXIT_DONE;
-	return true;
+	/* nothing to do after --help or --version (ARGP_NO_EXIT) */
+	return ctl->vec.nr || ctl->get || ctl->serve;
 }

@@ -15,12 +15,6 @@
 #include "setlastpid.h"
 #include "signals.h"
 
-/* Only the privileges of whoever runs it: never set-user-ID or file capabilities. */
-static bool secure_exec(void)
-{
-	return getauxval(AT_SECURE) != 0;
-}
-
 static void report_levels(const struct control *ctl, const struct slp_report *report)
 {
 	for (unsigned int i = 0; i < report->nr; i++) {
@@ -228,7 +222,8 @@ int main(int argc, char **argv)
 	int status;
 
 	close_stdout_at_exit();
-	if (secure_exec())
+	/* only the privileges of whoever runs it: never set-user-ID or file capabilities */
+	if (getauxval(AT_SECURE))
 		return complain(EXIT_DENIED, "refusing to run set-user-ID, set-group-ID or with "
 				"file capabilities: run it with the privileges it should use");
 	if (!parse_command_line(argc, argv, &ctl, 0, &status))

@@ -67,20 +67,12 @@ static bool may_over(const struct privs *privs, int owner, enum slp_cap need)
 	if (ns_same(ns, privs->own_userns))
 		return may_here(privs, need);
 	/* ns is below the caller's (NS_GET_USERNS hands out no other): the walk up reaches it */
-	for (;;) {
-		parent = ns_parent(ns);
-		if (parent < 0) {
-			may = false;
-			break;
-		}
-		if (ns_same(parent, privs->own_userns)) {
-			may = ns_owner_uid(ns) == geteuid() || may_here(privs, need);
-			break;
-		}
+	while ((parent = ns_parent(ns)) >= 0 && !ns_same(parent, privs->own_userns)) {
 		if (ns != owner)
 			close(ns);
 		ns = parent;
 	}
+	may = parent >= 0 && (ns_owner_uid(ns) == geteuid() || may_here(privs, need));
 	if (ns != owner)
 		close(ns);
 	if (parent >= 0)

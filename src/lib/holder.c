@@ -32,9 +32,7 @@ SLP_EXPORT int slp_holder_open(struct slp_holder **out, struct slp_target *targe
 	if (!holder)
 		return fail_sys(err, ENOMEM, "allocate memory for", "a holder");
 	holder->plan = (struct plan){ .lock_fd = -1, .fd = -1 };
-	if (target_or_own(&target, &own, err) < 0)
-		goto fail;
-	if (target_resolve_all(target, err) < 0)
+	if (target_or_own(&target, &own, err) < 0 || target_resolve_all(target, err) < 0)
 		goto fail;
 	holder->all.nr = target->nr;
 	if (plan_for_holder(&holder->plan, target, &holder->all, opts, err) < 0)

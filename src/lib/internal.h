@@ -83,6 +83,8 @@ int fail_at(struct slp_error *err, struct slp_target *target, unsigned int i) SL
 
 /* nsfs.c: namespace files, thin ioctl wrappers; descriptors never 0, 1 or 2 */
 int fd_off_stdio(int fd) SLP_INNER(fd_off_stdio);
+/* Close *fd, if open, and make it -1. */
+void fd_close(int *fd) SLP_INNER(fd_close);
 int pipe_off_stdio(int fds[2]) SLP_INNER(pipe_off_stdio);
 int ns_open(const char *path) SLP_INNER(ns_open);
 int ns_type(int fd) SLP_INNER(ns_type);

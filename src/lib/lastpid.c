@@ -55,11 +55,14 @@ static int open_behind_read_only(struct slp_error *err)
 {
 	struct behind behind = { .fd = -1 };
 
-	/* no task to be had is no read-only /proc/sys, and no reason to spin instead */
-	if (run_in_child(open_behind, &behind) < 0)
-		return fail_sys(err, errno, "create a task to open", NS_LAST_PID);
-	if ((behind.fd = fd_off_stdio(behind.fd)) >= 0)
-		return behind.fd;
+	/* only where it may unmount: else its helper would take a pid for nothing */
+	if (caps_may_admin_mounts()) {
+		/* no task to be had is no read-only /proc/sys, and no reason to spin instead */
+		if (run_in_child(open_behind, &behind) < 0)
+			return fail_sys(err, errno, "create a task to open", NS_LAST_PID);
+		if ((behind.fd = fd_off_stdio(behind.fd)) >= 0)
+			return behind.fd;
+	}
 	fail_code(err, SLP_E_READ_ONLY, EROFS, "open", NS_LAST_PID);
 	err->hint = SLP_HINT_UNMASK;
 	return -1;
@@ -69,13 +72,7 @@ int last_pid_open(int flags, struct slp_error *err)
 {
 	int fd = proc_open(NS_LAST_PID, flags, err);
 
-	/* only where it may unmount: else its helper would take a pid for nothing */
 	if (fd < 0 && err->errnum == EROFS) {
-		if (!caps_may_admin_mounts()) {
-			fail_code(err, SLP_E_READ_ONLY, EROFS, "open", NS_LAST_PID);
-			err->hint = SLP_HINT_UNMASK;
-			return -1;
-		}
 		if ((fd = open_behind_read_only(err)) < 0)
 			return -1;
 		error_clear(err);

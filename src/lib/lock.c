@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <sys/file.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -60,7 +59,5 @@ int lock_take(struct plan *plan, struct slp_error *err)
 
 void lock_release(struct plan *plan)
 {
-	if (plan->lock_fd >= 0)
-		close(plan->lock_fd);
-	plan->lock_fd = -1;
+	fd_close(&plan->lock_fd);
 }

@@ -567,10 +567,8 @@ static void release(struct plan *plan)
 		return;
 	crew_stop(crew);
 	free(crew->stacks);
-	if (crew->creator >= 0)
-		close(crew->creator);
-	if (crew->back >= 0)
-		close(crew->back);
+	fd_close(&crew->creator);
+	fd_close(&crew->back);
 	free(crew);
 	plan->crew = NULL;
 }

@@ -117,7 +117,6 @@ static int count_steps(struct plan *plan, struct spin_state *s, struct slp_error
 {
 	struct used used = { .pid_max = s->pid_max };
 	pid_t value = plan->vec->pid[0];
-	long long at;
 
 	s->value = value;
 	if (position(s, value) < 0) {
@@ -151,8 +150,7 @@ static int count_steps(struct plan *plan, struct spin_state *s, struct slp_error
 	s->steps = 0;
 	for (pid_t pid = s->start; position(s, pid) < position(s, s->floor);) {
 		pid = pid + 1 >= s->pid_max ? RESERVED_PIDS : pid + 1;
-		at = position(s, pid);
-		if (at < 0)
+		if (position(s, pid) < 0)
 			break;
 		s->steps += !in_use(&used, pid);
 	}
@@ -167,7 +165,6 @@ static int prepare(struct plan *plan, struct slp_error *err)
 
 	if (!s)
 		return fail_sys(err, ENOMEM, "allocate memory for", "spinning");
-	s->fd = -1;
 	plan->spin = s;
 	s->fd = last_pid_open(O_RDONLY, err);
 	if (s->fd < 0)
@@ -195,8 +192,7 @@ static void release(struct plan *plan)
 {
 	if (!plan->spin)
 		return;
-	if (plan->spin->fd >= 0)
-		close(plan->spin->fd);
+	fd_close(&plan->spin->fd);
 	free(plan->spin);
 	plan->spin = NULL;
 }
@@ -384,6 +380,8 @@ static int spin(struct plan *plan, struct slp_error *err)
 	pid_t counter;
 	int ret = 0;
 
+	if (plan->flags & SLP_DRY_RUN)
+		return 0;
 	error_clear(&stop);
 	/* unknown (no descriptor to read it with): this thread alone, as before any spinner */
 	threads = proc_self_number("\nThreads:");
@@ -408,17 +406,10 @@ static int spin(struct plan *plan, struct slp_error *err)
 	return ret;
 }
 
-static int write_level(struct plan *plan, struct slp_error *err)
-{
-	if (plan->flags & SLP_DRY_RUN)
-		return 0;
-	return spin(plan, err);
-}
-
 /* Where the counter got to stays: nothing to undo with. */
 const struct method method_spin = {
 	.id = SLP_METHOD_SPIN,
 	.prepare = prepare,
-	.write = write_level,
+	.write = spin,
 	.release = release,
 };

@@ -28,6 +28,13 @@ int fd_off_stdio(int fd)
 	return moved;
 }
 
+void fd_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 /* pipe2(O_CLOEXEC), both ends off 0, 1 and 2; on failure -1, nothing open. */
 int pipe_off_stdio(int fds[2])
 {
@@ -40,11 +47,8 @@ int pipe_off_stdio(int fds[2])
 	if (fds[0] >= 0 && fds[1] >= 0)
 		return 0;
 	errnum = errno;
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	fds[0] = fds[1] = -1;
+	fd_close(&fds[0]);
+	fd_close(&fds[1]);
 	errno = errnum;
 	return -1;
 }
@@ -81,9 +85,7 @@ ino_t ns_inode(int fd)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) < 0)
-		return 0;
-	return st.st_ino;
+	return fstat(fd, &st) == 0 ? st.st_ino : 0;
 }
 
 bool ns_same(int fd_a, int fd_b)

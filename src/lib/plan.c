@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -200,9 +199,7 @@ bool plan_fall_back(struct plan *plan, struct slp_error *err)
 	if (!plan->fallback || err->undo != SLP_UNDO_NONE ||
 	    (err->code != SLP_E_DENIED && err->code != SLP_E_READ_ONLY))
 		return false;
-	if (plan->fd >= 0)
-		close(plan->fd);
-	plan->fd = -1;
+	fd_close(&plan->fd);
 	plan->method = plan->fallback;
 	plan->fallback = NULL;
 	plan->id = plan->method->id;
@@ -233,9 +230,7 @@ void plan_release(struct plan *plan, struct slp_error *err)
 	lock_release(plan);
 	method_crew.release(plan);
 	method_spin.release(plan);
-	if (plan->fd >= 0)
-		close(plan->fd);
-	plan->fd = -1;
+	fd_close(&plan->fd);
 	target_free_own(plan->own, err);
 	plan->own = NULL;
 }

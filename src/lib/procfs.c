@@ -131,8 +131,7 @@ void pidns_back(int saved)
 
 void pidns_restore(int saved)
 {
-	if (saved < 0)
-		return;
 	pidns_back(saved);
-	close(saved);
+	if (saved >= 0)
+		close(saved);
 }

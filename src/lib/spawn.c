@@ -314,9 +314,8 @@ static pid_t command_from_maker(struct spawn *spawn)
 	int said = -EIO;
 	pid_t pid;
 
-	close(spawn->room[0]);
-	close(spawn->room[1]);
-	spawn->room[0] = spawn->room[1] = -1;
+	fd_close(&spawn->room[0]);
+	fd_close(&spawn->room[1]);
 	if (write(spawn->go[1], "g", 1) == 1)
 		while (read(spawn->made[0], &said, sizeof(said)) < 0 && errno == EINTR)
 			;
@@ -373,15 +372,10 @@ static void release(struct spawn *spawn)
 		int *fds[] = { &spawn->pipe[i], &spawn->helpers_gone[i], &spawn->go[i], &spawn->made[i],
 				&spawn->room[i] };
 
-		for (size_t k = 0; k < sizeof(fds) / sizeof(fds[0]); k++) {
-			if (*fds[k] >= 0)
-				close(*fds[k]);
-			*fds[k] = -1;
-		}
+		for (size_t k = 0; k < sizeof(fds) / sizeof(fds[0]); k++)
+			fd_close(fds[k]);
 	}
-	if (spawn->back >= 0)
-		close(spawn->back);
-	spawn->back = -1;
+	fd_close(&spawn->back);
 }
 
 /* clone3() set_tid refused: why, the plan's checks naming the rule where the kernel did not. */
@@ -485,12 +479,10 @@ static int commit(struct spawn *spawn, pid_t child, pid_t *pid, struct slp_error
 		plan->method->commit(plan);
 	if (spawn->helpers_gone[1] >= 0) {
 		(void)!write(spawn->helpers_gone[1], "g", 1);
-		close(spawn->helpers_gone[1]);
-		spawn->helpers_gone[1] = -1;
+		fd_close(&spawn->helpers_gone[1]);
 	}
 	lock_release(plan);
-	close(spawn->pipe[1]);
-	spawn->pipe[1] = -1;
+	fd_close(&spawn->pipe[1]);
 	/* nothing to read means exec closed the pipe: COMMAND runs */
 	while ((len = read(spawn->pipe[0], &report, sizeof(report))) < 0 && errno == EINTR)
 		;

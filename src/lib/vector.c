@@ -61,9 +61,8 @@ static int parse_value(const char **text, unsigned int index, pid_t *value,
 	if (*p != ',' && *p != '\0')
 		return refuse(why, why_size, "value %u contains %s", index + 1, shown(*p, buf));
 	if (*start == '0' && p - start > 1)
-		return refuse(why, why_size,
-			    "value %u has a leading zero; write %lld",
-			    index + 1, sum);
+		return refuse(why, why_size, "value %u has a leading zero; write %lld", index + 1,
+			      sum);
 	*value = (pid_t)sum;
 	*text = p;
 	return 0;
