@@ -322,12 +322,17 @@ static int check_pids_free(struct plan *plan, struct slp_error *err)
 {
 	const struct slp_vector *vec = plan->vec;
 	unsigned int level = vec->nr;
+	long in_use;
 
-	/* the pid of a process, or of a process group that outlives its leader */
-	if (vec->nr == 1 && callers(plan, 0))
-		level = helper_pid_in_use(vec->pid[0] + 1) ? 0 : 1;
-	else
+	/* a task's pid, or a process group's or session's that outlives its leader */
+	if (vec->nr == 1 && callers(plan, 0)) {
+		in_use = helper_pid_in_use(plan->target->level[0].fd, vec->pid[0] + 1);
+		if (in_use < 0)
+			return fail_sys(err, (int)-in_use, "look up the pid it needs in", plan->target->name);
+		level = in_use ? 0 : 1;
+	} else {
 		level = find_level_in_use(plan->target, vec);
+	}
 	if (level >= vec->nr)
 		return 0;
 	fail_code(err, SLP_E_PID_IN_USE, EEXIST, NULL, plan->argv[0]);
@@ -372,9 +377,8 @@ int plan_explain(struct plan *plan, struct slp_error *err)
 {
 	struct slp_error why;
 
-	/* a check that cannot be made (no descriptor left) names no rule */
 	error_clear(&why);
-	if (run_checks(plan, plan->checks, &why) < 0 && why.code != SLP_E_SYSTEM)
+	if (run_checks(plan, plan->checks, &why) < 0)
 		*err = why;
 	return -1;
 }

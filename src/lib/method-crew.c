@@ -134,10 +134,15 @@ static bool above_pid_max(struct job *job, int margin)
 /* The level's checks: its own pid_max, and whether the pid asked about is in use. */
 static bool check_job(struct job *job)
 {
+	long ret = 0;
+
 	if (job->check_pid_max && job->what == DO_CHECK && above_pid_max(job, job->margin))
 		return false;
-	if (job->check_pid > 0)
-		job->pid_in_use = helper_pid_in_use(job->check_pid);
+	if (job->check_pid > 0 && (ret = helper_pid_in_use(job->sysctl_fd, job->check_pid)) < 0) {
+		job_failed(job, "look up the pid it needs in", (int)-ret);
+		return false;
+	}
+	job->pid_in_use = ret > 0;
 	return true;
 }
 

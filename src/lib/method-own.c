@@ -28,6 +28,7 @@ static int write_level(struct plan *plan, struct slp_error *err)
 	char text[16];
 	size_t len = (size_t)snprintf(text, sizeof(text), "%d", plan->vec->pid[0]);
 	ssize_t old;
+	int errnum;
 
 	if (plan->flags & SLP_DRY_RUN)
 		return 0;
@@ -38,10 +39,15 @@ static int write_level(struct plan *plan, struct slp_error *err)
 			return fail_sys(err, old < 0 ? errno : EIO, "read", NS_LAST_PID);
 		plan->old_len = (size_t)old;
 	}
-	/* the kernel said no, and nothing changed: the plan's checks name the rule */
-	if (pwrite(plan->fd, text, len, 0) < 0)
-		return plan_refused(plan, errno, "write", NS_LAST_PID, err);
-	return 0;
+	if (pwrite(plan->fd, text, len, 0) >= 0)
+		return 0;
+	/*
+	 * the kernel said no, and nothing changed: the plan's checks name the
+	 * rule, with the descriptors the dry run's had
+	 */
+	errnum = errno;
+	fd_close(&plan->fd);
+	return plan_refused(plan, errnum, "write", NS_LAST_PID, err);
 }
 
 /* COMMAND could not be created: what the write replaced, back. */

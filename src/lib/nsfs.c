@@ -97,8 +97,9 @@ bool ns_same(int fd_a, int fd_b)
 }
 
 /*
- * A /proc status file, less any line too long for buf (Groups, with
- * hundreds of supplementary groups): the lines after it still come.
+ * A /proc status file, less any line longer than STATUS_LINE_MAX (Groups,
+ * with a hundred supplementary groups or more) or past the end of buf:
+ * the lines after a long one still come.
  */
 ssize_t read_status(int dir_fd, const char *path, char *buf, size_t size)
 {
@@ -112,14 +113,14 @@ ssize_t read_status(int dir_fd, const char *path, char *buf, size_t size)
 		for (len += (size_t)n; (nl = memchr(buf + line, '\n', len - line)); skip = false) {
 			size_t end = (size_t)(nl + 1 - buf);	/* past its newline */
 
-			if (!skip) {
+			if (!skip && end - line <= STATUS_LINE_MAX) {
 				line = end;
 				continue;
 			}
 			memmove(buf + line, buf + end, len - end);
 			len -= end - line;
 		}
-		if ((skip = skip || len == size - 1))
+		if ((skip = skip || len - line > STATUS_LINE_MAX || len == size - 1))
 			len = line;
 	}
 	errnum = errno;

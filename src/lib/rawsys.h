@@ -86,23 +86,17 @@ static inline void helper_close(int fd)
 
 /*
  * Is pid in use in the helper's own pid namespace, by a task, or by a
- * process group or session that outlives its leader? F_SETOWN, on a
- * descriptor of its own, looks up the pid whatever holds it (ESRCH:
- * nothing does); where that cannot be had, kill(pid, 0) and kill(-pid, 0)
- * tell all but a session's.
+ * process group or session that outlives its leader? F_SETOWN on fd, a
+ * file of our own, looks the pid up whatever holds it: 1 if in use, 0 if
+ * not (ESRCH), or -errno. (kill(pid, 0) and kill(-pid, 0) miss a session.)
  */
-static inline bool helper_pid_in_use(pid_t pid)
+static inline long helper_pid_in_use(int fd, pid_t pid)
 {
-	long fd = raw_syscall4(SYS_eventfd2, 0, O_CLOEXEC, 0, 0), ret = fd;
+	long ret = raw_syscall4(SYS_fcntl, fd, F_SETOWN, pid, 0);
 
-	if (fd >= 0) {
-		ret = raw_syscall4(SYS_fcntl, fd, F_SETOWN, pid, 0);
-		helper_close((int)fd);
-	}
-	if (ret == 0 || ret == -ESRCH)
-		return ret == 0;
-	return raw_syscall4(SYS_kill, pid, 0, 0, 0) != -ESRCH ||
-	       (pid > 1 && raw_syscall4(SYS_kill, -pid, 0, 0, 0) != -ESRCH);
+	if (ret == 0)
+		raw_syscall4(SYS_fcntl, fd, F_SETOWN, 0, 0);
+	return ret == 0 ? 1 : ret == -ESRCH ? 0 : ret;
 }
 
 /*
