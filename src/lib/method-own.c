@@ -43,10 +43,11 @@ static int write_level(struct plan *plan, struct slp_error *err)
 		return 0;
 	/*
 	 * the kernel said no, and nothing changed: the plan's checks name the
-	 * rule, with the descriptors the dry run's had
+	 * rule, with the descriptors the dry run's had (a holder keeps its file)
 	 */
 	errnum = errno;
-	fd_close(&plan->fd);
+	if (!plan->kept)
+		fd_close(&plan->fd);
 	return plan_refused(plan, errnum, "write", NS_LAST_PID, err);
 }
 
