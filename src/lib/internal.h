@@ -93,9 +93,9 @@ int ns_owner(int fd) SLP_INNER(ns_owner);
 uid_t ns_owner_uid(int userns_fd) SLP_INNER(ns_owner_uid);
 bool ns_same(int fd_a, int fd_b) SLP_INNER(ns_same);
 ino_t ns_inode(int fd) SLP_INNER(ns_inode);
-/* A small file read into buf by one read(), NUL-terminated: its length, or -1 with errno. */
-/* NSpid at the deepest nest, and the rest read from status, are shorter */
+/* The longest status line kept: NSpid at the deepest nest, and every field read, are shorter. */
 #define STATUS_LINE_MAX 512
+/* A /proc status file, less its longer lines, NUL-terminated: its length, or -1 with errno. */
 ssize_t read_status(int dir_fd, const char *path, char *buf, size_t size) SLP_INNER(read_status);
 /* The ids of a line FIELD ("\nNSpid:") of a /proc/PID/status's text: how many, or -1. */
 int status_ids(const char *status, const char *field, pid_t *ids, int max) SLP_INNER(status_ids);
