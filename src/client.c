@@ -54,8 +54,8 @@ static int done(const struct control *ctl)
 		char text[SLP_VECTOR_MAX * 12];
 
 		slp_vector_format(&ctl->vec, text, sizeof(text));
-		printf("%s %s via the server on %s\n", ctl->dry_run ? "would set" : "set", text,
-		       ctl->connect);
+		printf("%s %s%s via the server on %s\n", ctl->dry_run ? "would set" : "set",
+		       ctl->at_least ? "at least " : "", text, ctl->connect);
 	}
 	return EXIT_DONE;
 }
@@ -72,17 +72,20 @@ static int plain_server(const struct control *ctl, int fd, int answer)
 	struct wire_reply rep;
 	int protocol;
 
-	if (answer == 0 && ctl->vec.nr == 1 && !ctl->dry_run)
+	bool plain = ctl->vec.nr == 1 && !ctl->dry_run && !ctl->at_least;
+
+	if (answer == 0 && plain)
 		return done(ctl);
 	if (answer == 0)
 		return complain(EXIT_SYSTEM, "the server on %s answered 'done' in set_ns_last_pid's "
 				"protocol (1 byte) to a request of %s it does not speak: what it did "
-				"is unknown", ctl->connect, ctl->dry_run ? "a dry run" : "several values");
-	if (ctl->vec.nr != 1 || ctl->dry_run)
+				"is unknown", ctl->connect, ctl->dry_run ? "a dry run"
+				: ctl->at_least ? "a floor" : "several values");
+	if (!plain)
 		return complain(EX_UNAVAILABLE, "the server on %s speaks set_ns_last_pid's protocol "
 				"alone (a 1-byte answer): it sets one value, level 0 of its "
-				"namespace, and has no dry run; give one value, or serve with "
-				"setlastpid --serve; nothing was set", ctl->connect);
+				"namespace, and has no dry run or floor; give one value, or serve "
+				"with setlastpid --serve; nothing was set", ctl->connect);
 	/* 1 byte read: a longer answer is cut to its first */
 	if ((protocol = exchange(ctl, fd, &ask, &rep, 1)) < 0)
 		return -protocol;
@@ -138,7 +141,8 @@ int ask_server(const struct control *ctl)
 	char named[sizeof(((struct wire_reply *)0)->message) + 256];
 	struct wire_ask ask = {
 		.protocol = WIRE_SLP1, .vec = ctl->vec,
-		.flags = (ctl->dry_run ? WIRE_DRY_RUN : 0) | (ctl->command ? WIRE_COMMAND : 0),
+		.flags = (ctl->dry_run ? WIRE_DRY_RUN : 0) | (ctl->command ? WIRE_COMMAND : 0) |
+			 (ctl->at_least ? WIRE_AT_LEAST : 0),
 	};
 	struct wire_reply rep;
 	int fd = connect_to_server(ctl), status;

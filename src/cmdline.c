@@ -16,7 +16,7 @@ const char *argp_program_version = PACKAGE_STRING;
 
 enum {
 	OPT_NS = 0x100, OPT_LOCK, OPT_EXACT, OPT_MAX_SPIN, OPT_NEW_PIDNS, OPT_GET, OPT_SERVE,
-	OPT_CONNECT, OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_USAGE
+	OPT_CONNECT, OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_USAGE, OPT_AT_LEAST
 };
 
 static const struct argp_option options[] = {
@@ -31,10 +31,18 @@ static const struct argp_option options[] = {
 	{ "max-spin", OPT_MAX_SPIN, "N", 0,
 	  "Spin no more than N tasks (default 1000000, about 20 s at 50,000 tasks a "
 	  "second): a value further away is refused before the first task is created", 0 },
+	{ "at-least", OPT_AT_LEAST, NULL, 0,
+	  "A floor: raise each level to at least its value of VECTOR; a level already "
+	  "there or past it is left alone (and reported), never lowered. No COMMAND: "
+	  "create it after, with --exact", 0 },
 	{ "dry-run", 'n', NULL, 0,
 	  "Check everything, print what would be set, change nothing", 0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Print each level set: depth, namespace, value, method", 0 },
+	{ "json", 'J', NULL, 0,
+	  "Print the report of a set, a dry run or --get, or a failure, as one JSON "
+	  "document on standard output: per level its index, namespace inode, value, "
+	  "pid_max and what was done (see setlastpid(8), JSON OUTPUT)", 0 },
 	{ NULL, 0, NULL, 0, "Starting COMMAND at those pids:", 1 },
 	{ "lock", OPT_LOCK, NULL, 0,
 	  "Hold an exclusive flock on /proc/sys/kernel/ns_last_pid from before the "
@@ -78,7 +86,7 @@ static const struct argp_option options[] = {
 };
 
 static const char args_doc[] =
-	"VECTOR\nVECTOR [--] COMMAND [ARG...]\n--get\n--serve=SOCKET\n--connect=SOCKET VECTOR [[--] COMMAND...]";
+	"VECTOR\nVECTOR [--] COMMAND [ARG...]\n--at-least VECTOR\n--get\n--serve=SOCKET\n--connect=SOCKET VECTOR [[--] COMMAND...]";
 
 static const char doc[] =
 	"Set the last pid of a pid namespace and of its ancestors, so that the "
@@ -242,20 +250,25 @@ static void take_command(struct argp_state *state)
  * a usage error naming both. The first rule broken is told.
  */
 enum { X_NS, X_METHOD, X_SPIN, X_DRY_RUN, X_LOCK, X_EXACT, X_MAX_SPIN, X_NEW_PIDNS, X_GET, X_SERVE,
-       X_CONNECT, X_SOCKET, X_NO_COMMAND, X_NO_SERVE };
+       X_CONNECT, X_SOCKET, X_NO_COMMAND, X_NO_SERVE, X_COMMAND, X_AT_LEAST, X_JSON };
 #define X(option) (1u << X_##option)
 
 static const char *const option_names[] = {
 	[X_NS] = "--ns", [X_METHOD] = "--method", [X_SPIN] = "--method=spin",
 	[X_DRY_RUN] = "--dry-run", [X_LOCK] = "--lock", [X_EXACT] = "--exact",
 	[X_MAX_SPIN] = "--max-spin", [X_NEW_PIDNS] = "--new-pidns", [X_SERVE] = "--serve",
-	[X_CONNECT] = "--connect", [X_NO_COMMAND] = "", [X_NO_SERVE] = "",
+	[X_CONNECT] = "--connect", [X_NO_COMMAND] = "", [X_NO_SERVE] = "", [X_COMMAND] = "COMMAND",
+	[X_GET] = "--get", [X_AT_LEAST] = "--at-least", [X_JSON] = "--json",
 };
 
 static const struct rule {
 	unsigned int given, excludes;	/* the one excluded is named between text and more */
 	const char *text, *more;
 } rules[] = {
+	{ X(AT_LEAST), X(EXACT) | X(NEW_PIDNS), "--at-least raises the counters, and --exact "
+	  "and --new-pidns create a process: drop ", "" },
+	{ X(AT_LEAST), X(COMMAND), "--at-least raises the counters and creates nothing: drop ",
+	  ", and create it after, as in setlastpid --exact VECTOR -- COMMAND" },
 	{ X(EXACT), X(NO_COMMAND), "--exact creates a process: give it, as in setlastpid --exact "
 	  "VECTOR -- COMMAND", "" },
 	{ X(EXACT), X(METHOD), "--exact sets no counter, it creates COMMAND at its pids with "
@@ -263,11 +276,13 @@ static const struct rule {
 	{ X(NEW_PIDNS), X(NO_COMMAND), "--new-pidns creates a process: give it, as in setlastpid "
 	  "--new-pidns VECTOR -- COMMAND", "" },
 	{ X(GET), X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(DRY_RUN) | X(METHOD) | X(MAX_SPIN) |
-	  X(SERVE) | X(CONNECT), "--get reads the counters, with --ns and --verbose alone: drop ",
-	  "" },
+	  X(SERVE) | X(CONNECT) | X(AT_LEAST), "--get reads the counters, with --ns, --verbose and --json alone: "
+	  "drop ", "" },
 	{ X(SERVE), X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(DRY_RUN) | X(SPIN) | X(MAX_SPIN) |
-	  X(CONNECT), "--serve takes --ns, --method=auto, ioctl or sysctl, --socket-mode, "
+	  X(CONNECT) | X(JSON) | X(AT_LEAST), "--serve takes --ns, --method=auto, ioctl or sysctl, --socket-mode, "
 	  "--socket-group and --verbose alone: drop ", "" },
+	{ X(JSON), X(CONNECT), "--json reports the levels this process sets or reads, and a "
+	  "server tells none: drop --json or ", "" },
 	{ X(SOCKET), X(NO_SERVE), "--socket-mode and --socket-group are for --serve: give "
 	  "--serve=SOCKET, or drop them", "" },
 	{ X(CONNECT), X(NS) | X(EXACT) | X(NEW_PIDNS) | X(LOCK) | X(METHOD) | X(MAX_SPIN),
@@ -284,7 +299,8 @@ static error_t check_exclusions(struct parse *parse)
 		(ctl->lock ? X(LOCK) : 0) | (ctl->exact ? X(EXACT) : 0) |
 		(ctl->max_spin ? X(MAX_SPIN) : 0) | (ctl->new_pidns ? X(NEW_PIDNS) : 0) |
 		(ctl->get ? X(GET) : 0) | (ctl->serve ? X(SERVE) : X(NO_SERVE)) |
-		(ctl->connect ? X(CONNECT) : 0) | (ctl->command ? 0 : X(NO_COMMAND)) |
+		(ctl->connect ? X(CONNECT) : 0) | (ctl->command ? X(COMMAND) : X(NO_COMMAND)) |
+		(ctl->at_least ? X(AT_LEAST) : 0) | (ctl->json ? X(JSON) : 0) |
 		(ctl->socket_group || ctl->socket_mode != (mode_t)-1 ? X(SOCKET) : 0);
 
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
@@ -310,6 +326,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		ctl->verbose = true;
+		break;
+	case 'J':
+		ctl->json = true;
+		break;
+	case OPT_AT_LEAST:
+		ctl->at_least = true;
 		break;
 	case OPT_LOCK:
 		ctl->lock = true;

@@ -18,6 +18,8 @@ struct control {
 	bool exact;
 	bool new_pidns;		/* COMMAND is pid 1 of a new pid namespace */
 	bool get;		/* read the counters back, set nothing */
+	bool at_least;		/* a floor: raise each level to its value, never lower one */
+	bool json;		/* the report (or failure) as one JSON document on stdout */
 	const char *serve;	/* --serve: the socket; NULL: no server */
 	const char *connect;	/* --connect: the server's socket; NULL: none */
 	mode_t socket_mode;	/* (mode_t)-1: 0600 */

@@ -189,7 +189,8 @@ static bool serve_one(int fd, const struct served *srv)
 		return true;
 	}
 	slp_vector_format(&req.ask.vec, req.text, sizeof(req.text));
-	flags = req.ask.flags & WIRE_DRY_RUN ? SLP_DRY_RUN : 0;
+	flags = (req.ask.flags & WIRE_DRY_RUN ? SLP_DRY_RUN : 0) |
+		(req.ask.flags & WIRE_AT_LEAST ? SLP_AT_LEAST : 0);
 	if (not_in_level0(srv, &req, text, sizeof(text))) {
 		err = (struct slp_error){ .code = SLP_E_OUTSIDE, .level = 0 };
 		refuse(fd, &req, EX_DATAERR, &err, text);

@@ -11,13 +11,41 @@
 #include "client.h"
 #include "cmdline.h"
 #include "diag.h"
+#include "json.h"
 #include "server.h"
 #include "setlastpid.h"
 #include "signals.h"
 
-static void report_levels(const struct control *ctl, const struct slp_report *report)
+/*
+ * --json: each level's pid_max, read before anything is set (a level's
+ * own, on Linux 6.14 and later, by a task created there): 0 where it
+ * cannot be read, which is no failure of the set's.
+ */
+static void read_pid_maxes(const struct control *ctl, struct slp_target *target, unsigned int nr,
+			   int *pid_max)
 {
+	struct slp_error err;
+
+	for (unsigned int i = 0; i < SLP_VECTOR_MAX; i++)
+		pid_max[i] = 0;
+	for (unsigned int i = 0; ctl->json && i < nr; i++)
+		if (slp_get_pid_max(target, i, &pid_max[i], &err) < 0 && err.code == SLP_E_TOO_DEEP)
+			break;
+}
+
+static void report_levels(const struct control *ctl, const struct slp_report *report,
+			  const int *pid_max)
+{
+	if (ctl->json)
+		return json_levels(ctl, report, &ctl->vec, pid_max, false);
 	for (unsigned int i = 0; i < report->nr; i++) {
+		if (ctl->at_least && (report->past & (1u << i))) {
+			printf("%s level %u pid:[%llu] at %d (at least %d)\n",
+			       ctl->dry_run ? "would leave" : "left", i,
+			       (unsigned long long)report->level_ino[i], report->value[i],
+			       ctl->vec.pid[i]);
+			continue;
+		}
 		printf("%s level %u pid:[%llu] to %d via %s", ctl->dry_run ? "would set" : "set",
 		       i, (unsigned long long)report->level_ino[i], ctl->vec.pid[i],
 		       slp_method_name(report->method));
@@ -63,7 +91,8 @@ static struct slp_options options_of(const struct control *ctl, const sigset_t *
 	return (struct slp_options){
 		.method = ctl->method,
 		.flags = (ctl->dry_run ? SLP_DRY_RUN : 0) | (ctl->lock ? SLP_LOCK : 0) |
-			 (ctl->exact ? SLP_EXACT : 0) | (ctl->new_pidns ? SLP_NEW_PIDNS : 0),
+			 (ctl->exact ? SLP_EXACT : 0) | (ctl->new_pidns ? SLP_NEW_PIDNS : 0) |
+			 (ctl->at_least ? SLP_AT_LEAST : 0),
 		.interrupt = interrupts,
 		.max_spin = ctl->max_spin,
 		.progress = show_progress,
@@ -72,37 +101,45 @@ static struct slp_options options_of(const struct control *ctl, const sigset_t *
 }
 
 /*
- * The library's failure: one line and its status. A set abandoned for a
- * signal changed nothing, and the caller hears the signal as it was sent.
+ * The library's failure: one line and its status (with --json, its
+ * document too). A set abandoned for a signal changed nothing, and the
+ * caller hears the signal as it was sent.
  */
-static int fail(const struct slp_error *err)
+static int fail(const struct control *ctl, const struct slp_error *err)
 {
-	int status = complain_about(err);
+	char line[1024];
+	int status = complain(slp_exit_status(err), "%s", error_line(err, line, sizeof(line)));
 
+	if (ctl->json) {
+		json_error(err, err->code == SLP_E_INTERRUPTED ? 128 + err->signal : status, line);
+		flush_stdout();
+	}
 	return err->code == SLP_E_INTERRUPTED ? die_of_signal(err->signal) : status;
 }
 
 /* The counters only. */
 static int set_counters(const struct control *ctl, struct slp_target *target)
 {
-	bool reporting = ctl->verbose || ctl->dry_run;
+	bool reporting = ctl->verbose || ctl->dry_run || ctl->json;
 	struct slp_report report;
 	struct slp_options opts;
 	struct slp_error err;
 	sigset_t interrupts;
+	int pid_max[SLP_VECTOR_MAX];
 
+	read_pid_maxes(ctl, target, ctl->vec.nr, pid_max);
 	/* a dry run changes nothing: a signal may end it as it would any command */
 	if (!ctl->dry_run)
 		hold_interrupts(&interrupts);
 	opts = options_of(ctl, ctl->dry_run ? NULL : &interrupts);
 	if (slp_set(target, &ctl->vec, &opts, reporting ? &report : NULL, &err) < 0)
-		return fail(&err);
+		return fail(ctl, &err);
 	if (!ctl->dry_run)
 		stdout_reports_done_work();
 	if (reporting) {
 		if (!ctl->dry_run)
 			report_done_work();
-		report_levels(ctl, &report);
+		report_levels(ctl, &report, pid_max);
 	}
 	return EXIT_DONE;
 }
@@ -114,25 +151,28 @@ static int run_command(const struct control *ctl, struct slp_target *target)
 	struct slp_options opts;
 	struct slp_report report;
 	struct slp_error err;
-	int status;
+	int status, pid_max[SLP_VECTOR_MAX];
 	pid_t pid;
 
+	read_pid_maxes(ctl, target, ctl->vec.nr, pid_max);
 	forward_signals(&attr);
 	opts = options_of(ctl, &attr.sigdefault);
 	if (slp_spawn(target, &ctl->vec, &opts, ctl->command, &attr, &pid, &report, &err) < 0)
-		return fail(&err);
+		return fail(ctl, &err);
 	if (ctl->dry_run) {
-		report_levels(ctl, &report);
-		printf("would run %s%s\n", ctl->command[0],
-		       ctl->new_pidns ? " as pid 1 of a new pid namespace below level 0" : "");
+		report_levels(ctl, &report, pid_max);
+		if (!ctl->json)
+			printf("would run %s%s\n", ctl->command[0],
+			       ctl->new_pidns ? " as pid 1 of a new pid namespace below level 0"
+					      : "");
 		return EXIT_DONE;
 	}
 	start_forwarding(pid, &attr);
 	/* Only now is it true: COMMAND has those pids. Its status is ours, whatever the report's. */
 	stdout_reports_done_work();
-	if (ctl->verbose) {
+	if (ctl->verbose || ctl->json) {
 		report_done_work();
-		report_levels(ctl, &report);
+		report_levels(ctl, &report, pid_max);
 		flush_stdout();
 	}
 	status = wait_command(pid);
@@ -166,7 +206,7 @@ static int check_command_here(struct control *here)
 		if (slp_spawn(NULL, &here->vec, &opts, here->command, NULL, &pid, NULL, &err) == 0)
 			return EXIT_DONE;
 	}
-	return fail(&err);
+	return fail(here, &err);
 }
 
 /*
@@ -203,9 +243,15 @@ static int get_counters(const struct control *ctl, struct slp_target *target)
 	struct slp_vector vec;
 	struct slp_error err;
 	char text[SLP_VECTOR_MAX * 12];
+	int pid_max[SLP_VECTOR_MAX];
 
+	read_pid_maxes(ctl, target, SLP_VECTOR_MAX, pid_max);
 	if (slp_get(target, &vec, &report, &err) < 0)
-		return complain_about(&err);
+		return fail(ctl, &err);
+	if (ctl->json) {
+		json_levels(ctl, &report, &vec, pid_max, true);
+		return EXIT_DONE;
+	}
 	for (unsigned int i = 0; ctl->verbose && i < vec.nr; i++)
 		printf("level %u pid:[%llu] is at %d\n", i, (unsigned long long)report.level_ino[i],
 		       vec.pid[i]);
@@ -230,7 +276,7 @@ int main(int argc, char **argv)
 		return status;
 	/* No --ns: the library takes the caller's own namespace, a lone write if it can. */
 	if (ctl.ns_path && slp_target_open(&target, ctl.ns_path, &err) < 0)
-		return complain_about(&err);
+		return fail(&ctl, &err);
 	status = ctl.connect   ? connect_server(&ctl)
 		 : ctl.serve   ? serve(&ctl, target)
 		 : ctl.get     ? get_counters(&ctl, target)

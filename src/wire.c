@@ -46,8 +46,10 @@ const char *wire_decode_request(struct wire_ask *ask, const void *buf, size_t le
 	memcpy(&wire, buf, len < sizeof(wire) ? len : sizeof(wire));
 	if (wire.nr < 1 || wire.nr > SLP_VECTOR_MAX || len != WIRE_REQUEST_SIZE(wire.nr))
 		return "a vector of no values, of more than 32, or not the size it says";
-	if (wire.flags & ~(WIRE_DRY_RUN | WIRE_COMMAND))
+	if (wire.flags & ~(WIRE_DRY_RUN | WIRE_COMMAND | WIRE_AT_LEAST))
 		return "flags this server does not know";
+	if ((wire.flags & WIRE_COMMAND) && (wire.flags & WIRE_AT_LEAST))
+		return "a floor with COMMAND: a floor creates nothing";
 	ask->vec.nr = wire.nr;
 	for (uint32_t i = 0; i < wire.nr; i++) {
 		if (wire.pid[i] < 0)

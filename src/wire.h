@@ -34,10 +34,12 @@
  * (65, nothing set) unless that is level 0 of the served nest.
  */
 #define WIRE_COMMAND 2u
+/* A floor: each level raised to its value, one past it left alone. Not with WIRE_COMMAND. */
+#define WIRE_AT_LEAST 4u
 
 struct wire_request {
 	char magic[4];
-	uint32_t flags;			/* WIRE_DRY_RUN, WIRE_COMMAND */
+	uint32_t flags;			/* WIRE_DRY_RUN, WIRE_COMMAND, WIRE_AT_LEAST */
 	uint32_t nr;			/* 1 to 32 */
 	int32_t pid[SLP_VECTOR_MAX];	/* nr of them: the datagram is 12 + 4 * nr bytes */
 };
@@ -62,7 +64,7 @@ enum wire_protocol { WIRE_NEITHER, WIRE_PLAIN /* set_ns_last_pid's */, WIRE_SLP1
 /* A request, decoded: set_ns_last_pid's asks one value, no flags. */
 struct wire_ask {
 	enum wire_protocol protocol;
-	uint32_t flags;			/* WIRE_DRY_RUN, WIRE_COMMAND */
+	uint32_t flags;			/* WIRE_DRY_RUN, WIRE_COMMAND, WIRE_AT_LEAST */
 	struct slp_vector vec;
 };
 

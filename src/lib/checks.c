@@ -131,8 +131,10 @@ static int check_range(struct plan *plan, struct slp_error *err)
 	for (unsigned int i = 0; i < plan->vec->nr; i++) {
 		int limit = per_level && !callers(plan, i) ? PID_MAX_LIMIT : pid_max;
 
-		if (plan->vec->pid[i] > limit - plan->margin)
-			return fail_range(err, (int)i, plan->vec->pid[i], limit, plan->margin);
+		if (plan->vec->pid[i] > limit - plan->margin) {
+			fail_range(err, (int)i, plan->vec->pid[i], limit, plan->margin);
+			return fail_at(err, plan->target, i);
+		}
 	}
 	return 0;
 }

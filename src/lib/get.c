@@ -4,7 +4,8 @@
  * pid namespace, and any task created moves every counter above it: so
  * one task is created in the innermost level, and its own pids, one per
  * level, are the pids the next process would have got there. Each less
- * one is the value that, set, changes nothing.
+ * one is the value that, set, changes nothing. A level's own pid_max
+ * (Linux 6.14) is read the same way, by a task created in it.
  */
 #include "config.h"
 
@@ -19,11 +20,12 @@
 struct probe {
 	pid_t nspid[SLP_VECTOR_MAX + 2];
 	int n;
-	int errnum;	/* why there is no NSpid */
+	int pid_max;
+	int errnum;	/* why there is no NSpid (or pid_max) */
 };
 
 /* The probe's whole life: its own pids, from /proc. The caller sleeps meanwhile (CLONE_VFORK). */
-static int probe(void *arg)
+static int probe_pids(void *arg)
 {
 	struct probe *p = arg;
 
@@ -32,25 +34,57 @@ static int probe(void *arg)
 	return 0;
 }
 
-/* One task, created in level 0 and gone: its pids, outermost first. */
-static int create_probe(struct slp_target *target, struct probe *p, struct slp_error *err)
+/* ...or its level's pid_max, as a task in it reads it. */
+static int probe_pid_max(void *arg)
 {
-	bool enter = !target_is_callers(target, 0);
+	struct probe *p = arg;
+	struct slp_error err;
+
+	p->n = read_pid_max(&p->pid_max, &err);
+	p->errnum = p->n < 0 ? (err.errnum ? err.errnum : EIO) : 0;
+	return 0;
+}
+
+/* One task, created in level i and gone, doing fn. */
+static int create_probe(struct slp_target *target, unsigned int i, int (*fn)(void *),
+			struct probe *p, struct slp_error *err)
+{
+	bool enter = !target_is_callers(target, i);
 	int saved = enter ? pidns_save(err) : -1, errnum, ret;
 
 	if (enter && saved < 0)
 		return -1;
-	if (enter && setns(target->level[0].fd, CLONE_NEWPID) < 0) {
+	if (enter && setns(target->level[i].fd, CLONE_NEWPID) < 0) {
 		errnum = errno;
 		pidns_restore(saved);
-		return fail_entering(err, target, 0, errnum);
+		return fail_entering(err, target, i, errnum);
 	}
 	p->n = -1;
 	p->errnum = 0;
-	ret = run_in_child(probe, p);
+	ret = run_in_child(fn, p);
 	errnum = errno;
 	pidns_restore(saved);
 	return ret < 0 ? fail_sys(err, errnum, "create a task in", target->name) : 0;
+}
+
+int read_counters(struct slp_target *target, unsigned int nr, pid_t *counter,
+		  struct slp_error *err)
+{
+	struct probe p;
+
+	if (target_resolve(target, nr, err) < 0 || create_probe(target, 0, probe_pids, &p, err) < 0)
+		return -1;
+	if (p.n < (int)nr) {
+		/* its pids unknown: /proc is not there, or not this process's */
+		if (p.errnum != ENOENT ||
+		    (proc_fail_missing("/proc/self/status", err) < 0 && err->code == SLP_E_SYSTEM))
+			fail_sys(err, p.errnum ? p.errnum : EIO, "read the pids of a task in",
+				 target->name);
+		return -1;
+	}
+	for (unsigned int i = 0; i < nr; i++)
+		counter[i] = p.nspid[p.n - 1 - (int)i];
+	return 0;
 }
 
 SLP_EXPORT int slp_get(struct slp_target *target, struct slp_vector *vec,
@@ -58,7 +92,6 @@ SLP_EXPORT int slp_get(struct slp_target *target, struct slp_vector *vec,
 {
 	struct slp_target *own = NULL;
 	struct slp_error local = { .level = -1 };
-	struct probe p;
 	int ret = -1;
 
 	err = err ? err : &local;
@@ -67,26 +100,52 @@ SLP_EXPORT int slp_get(struct slp_target *target, struct slp_vector *vec,
 		return fail_code(err, SLP_E_INVALID, EINVAL, "no vector to fill", NULL);
 	if (target_or_own(&target, &own, err) < 0)
 		return -1;
-	if (target_resolve_all(target, err) < 0)
+	if (target_resolve_all(target, err) < 0 || read_counters(target, target->nr, vec->pid, err) < 0)
 		goto out;
-	if (create_probe(target, &p, err) < 0)
-		goto out;
-	if (p.n < (int)target->nr) {
-		/* its pids unknown: /proc is not there, or not this process's */
-		if (p.errnum != ENOENT ||
-		    (proc_fail_missing("/proc/self/status", err) < 0 && err->code == SLP_E_SYSTEM))
-			fail_sys(err, p.errnum ? p.errnum : EIO, "read the pids of a task in",
-				 target->name);
-		goto out;
-	}
 	vec->nr = target->nr;
 	for (unsigned int i = 0; i < target->nr; i++)
-		vec->pid[i] = p.nspid[p.n - 1 - (int)i] - 1;
+		vec->pid[i]--;
 	if (report) {
-		*report = (struct slp_report){ .method = SLP_METHOD_SYSCTL, .nr = vec->nr };
+		report_start(report, SLP_METHOD_SYSCTL, vec->nr);
 		for (unsigned int i = 0; i < vec->nr; i++)
 			report->level_ino[i] = target_level_ino(target, i);
 	}
+	ret = 0;
+out:
+	target_free_own(own, err);
+	return ret;
+}
+
+SLP_EXPORT int slp_get_pid_max(struct slp_target *target, unsigned int level, int *pid_max,
+			       struct slp_error *err)
+{
+	struct slp_target *own = NULL;
+	struct slp_error local = { .level = -1 };
+	struct probe p;
+	int ret = -1;
+
+	err = err ? err : &local;
+	error_clear(err);
+	if (!pid_max || level >= SLP_VECTOR_MAX)
+		return fail_code(err, SLP_E_INVALID, EINVAL, "no pid_max to fill, or no such level",
+				 NULL);
+	if (target_or_own(&target, &own, err) < 0)
+		return -1;
+	if (target_resolve(target, level + 1, err) < 0)
+		goto out;
+	/* one pid_max for all before Linux 6.14; the caller's own level's, read here */
+	if (!pid_max_per_namespace() || target_is_callers(target, level)) {
+		ret = read_pid_max(pid_max, err);
+		goto out;
+	}
+	if (create_probe(target, level, probe_pid_max, &p, err) < 0)
+		goto out;
+	if (p.n < 0) {
+		fail_sys(err, p.errnum, "read", PID_MAX);
+		fail_at(err, target, level);
+		goto out;
+	}
+	*pid_max = p.pid_max;
 	ret = 0;
 out:
 	target_free_own(own, err);

@@ -79,13 +79,14 @@ SLP_EXPORT int slp_holder_set(struct slp_holder *holder, const struct slp_vector
 			      unsigned int flags, struct slp_error *err)
 {
 	struct slp_error local = { .level = -1 };
-	const struct slp_options *opts = &(struct slp_options){ .flags = flags & SLP_DRY_RUN };
+	unsigned int taken = SLP_DRY_RUN | SLP_AT_LEAST;
+	const struct slp_options *opts = &(struct slp_options){ .flags = flags & taken };
 
 	if (call_begin(&err, &local, &opts, vec) < 0)
 		return -1;
-	if (flags & ~(unsigned int)SLP_DRY_RUN)
-		return fail_code(err, SLP_E_INVALID, EINVAL, "a holder takes SLP_DRY_RUN alone",
-				 NULL);
+	if (flags & ~taken)
+		return fail_code(err, SLP_E_INVALID, EINVAL,
+				 "a holder takes SLP_DRY_RUN and SLP_AT_LEAST alone", NULL);
 	plan_request(&holder->plan, vec, opts->flags);
 	return run_set(&holder->plan, err);
 }

@@ -174,7 +174,7 @@ struct plan {
 	struct slp_target *target;	/* NULL: the caller's own level, alone */
 	struct slp_target *own;		/* the caller's own, opened for the call (target_or_own()) */
 	const struct slp_vector *vec;
-	unsigned int flags;		/* SLP_DRY_RUN, SLP_LOCK, SLP_EXACT, SLP_NEW_PIDNS */
+	unsigned int flags;		/* SLP_DRY_RUN, SLP_LOCK, SLP_EXACT, SLP_NEW_PIDNS, SLP_AT_LEAST */
 	char *const *argv;		/* COMMAND, or NULL: the counters alone */
 	enum slp_method id;		/* what the report says */
 	const struct method *method;	/* how the counters are set; NULL: not at all */
@@ -198,6 +198,9 @@ struct plan {
 	size_t old_len;
 	struct crew *crew;
 	struct spin_state *spin;
+	/* SLP_AT_LEAST: the vector raised to the counters found (vec), the levels left alone */
+	struct slp_vector floor;
+	uint32_t past;
 };
 
 /*
@@ -233,6 +236,10 @@ int crew_check_inside(struct plan *plan, struct slp_error *err) SLP_INNER(crew_c
 /* The pid the crew's helper of level has there; 0 if none. */
 pid_t crew_pid(const struct plan *plan, unsigned int level) SLP_INNER(crew_pid);
 
+/* get.c: each of the first nr levels' counter, as a task created in level 0 moves it. */
+int read_counters(struct slp_target *target, unsigned int nr, pid_t *counter,
+		  struct slp_error *err) SLP_INNER(read_counters);
+
 /* plan.c: the planner. A call's start: err (a local one if NULL) cleared, defaults, arguments checked. */
 int call_begin(struct slp_error **err, struct slp_error *local, const struct slp_options **opts,
 	       const struct slp_vector *vec) SLP_INNER(call_begin);
@@ -246,9 +253,18 @@ int plan_for_holder(struct plan *plan, struct slp_target *target, const struct s
 /* A holder's request: its own decisions, the holder's resources. */
 void plan_request(struct plan *plan, const struct slp_vector *vec, unsigned int flags)
 	SLP_INNER(plan_request);
+/*
+ * SLP_AT_LEAST, after the checks and the lock: the counters read, the
+ * levels at or past their values left alone. 1 if every one is (nothing
+ * to write), 0 if some are to be raised (plan->vec), -1 with err.
+ */
+int plan_floor(struct plan *plan, struct slp_error *err) SLP_INNER(plan_floor);
 /* After a failure: switch to the plan's fallback if err allows it (nothing changed). */
 bool plan_fall_back(struct plan *plan, struct slp_error *err) SLP_INNER(plan_fall_back);
 void plan_report(struct plan *plan, struct slp_report *report) SLP_INNER(plan_report);
+/* A report's 1.0 fields, the rest untouched: method, nr, no inode yet, no task. */
+void report_start(struct slp_report *report, enum slp_method method, uint32_t nr)
+	SLP_INNER(report_start);
 /* Let go of what the plan holds; err, which may name the caller's own target, stays valid. */
 void plan_release(struct plan *plan, struct slp_error *err) SLP_INNER(plan_release);
 

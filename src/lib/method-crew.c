@@ -53,10 +53,11 @@ struct job {
 	bool check_pid_max;	/* read the level's own pid_max (Linux 6.14+) */
 	int margin;		/* DO_CHECK: the value is at most pid_max less this */
 	pid_t check_pid;	/* > 0: note whether this pid is in use in the level */
+	bool at_least;		/* DO_WRITE: not if the counter is at the value or past it */
 	/* set by whoever does it */
 	char old[16];		/* the value it replaced */
 	size_t old_len;
-	bool written;		/* ours is there, for sure */
+	bool written;		/* ours is there, for sure (or a floor's level was past it) */
 	bool maybe_ours;	/* ours may be there: from just before the write until put back */
 	bool pid_in_use;
 	long pid_max;
@@ -131,6 +132,16 @@ static bool above_pid_max(struct job *job, int margin)
 	return false;
 }
 
+/* A floor: is the counter read (old) at the value or past it? */
+static bool past_value(const struct job *job)
+{
+	long counter = 0;
+
+	for (size_t i = 0; i < job->old_len && job->old[i] >= '0' && job->old[i] <= '9'; i++)
+		counter = counter * 10 + (job->old[i] - '0');
+	return counter >= job->value;
+}
+
 /* The level's checks: its own pid_max, and whether the pid asked about is in use. */
 static bool check_job(struct job *job)
 {
@@ -169,6 +180,10 @@ static void do_job(struct job *job)
 			break;
 		}
 		job->old_len = (size_t)ret;
+		/* a floor another process passed since it was read: left so */
+		job->written = job->at_least && past_value(job);
+		if (job->written)
+			break;
 		job->maybe_ours = true;
 		ret = helper_pwrite(job->sysctl_fd, job->text, job->len);
 		job->written = job->maybe_ours = ret >= 0;
@@ -503,6 +518,7 @@ static void set_jobs(struct plan *plan)
 		job->check_pid_max = per_level && !target_is_callers(plan->target, i);
 		job->margin = plan->margin;
 		job->check_pid = plan->argv ? job->value + 1 : 0;
+		job->at_least = plan->flags & SLP_AT_LEAST;
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -19,7 +20,8 @@ static int prepare(struct plan *plan, struct slp_error *err)
 {
 	if (plan->fd >= 0)
 		return 0;
-	plan->fd = last_pid_open(plan->argv || plan->kept ? O_RDWR : O_WRONLY, err);
+	plan->fd = last_pid_open(plan->argv || plan->kept || (plan->flags & SLP_AT_LEAST) ? O_RDWR
+										     : O_WRONLY, err);
 	return plan->fd < 0 ? -1 : 0;
 }
 
@@ -33,12 +35,16 @@ static int write_level(struct plan *plan, struct slp_error *err)
 	if (plan->flags & SLP_DRY_RUN)
 		return 0;
 	plan->old_len = 0;
-	if (plan->argv) {
-		old = pread(plan->fd, plan->old, sizeof(plan->old), 0);
+	if (plan->argv || (plan->flags & SLP_AT_LEAST)) {
+		old = pread(plan->fd, plan->old, sizeof(plan->old) - 1, 0);
 		if (old <= 0)
 			return fail_sys(err, old < 0 ? errno : EIO, "read", NS_LAST_PID);
 		plan->old_len = (size_t)old;
+		plan->old[old] = '\0';
 	}
+	/* a floor another process passed since it was read: never lowered */
+	if ((plan->flags & SLP_AT_LEAST) && atoi(plan->old) >= plan->vec->pid[0])
+		return 0;
 	if (pwrite(plan->fd, text, len, 0) >= 0)
 		return 0;
 	/*

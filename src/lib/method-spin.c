@@ -173,6 +173,11 @@ static int prepare(struct plan *plan, struct slp_error *err)
 		return -1;
 	if (read_counter(s->fd, &s->start) < 0)
 		return fail_sys(err, errno, "read", NS_LAST_PID);
+	/* a floor another process passed since it was read: no task, no wrap */
+	if ((plan->flags & SLP_AT_LEAST) && s->start >= plan->vec->pid[0]) {
+		s->value = s->floor = s->start;
+		return 0;
+	}
 	if (count_steps(plan, s, err) < 0)
 		return -1;
 	plan->tasks = s->steps;
@@ -346,7 +351,8 @@ static int land(struct plan *plan, struct watch *w, struct slp_error *err)
 		if (read_counter(s->fd, &counter) < 0)
 			return fail_sys(err, errno, "read", NS_LAST_PID);
 		at = position(s, counter);
-		if (at >= position(s, s->floor) && at <= position(s, s->value))
+		if ((at >= position(s, s->floor) && at <= position(s, s->value)) ||
+		    ((plan->flags & SLP_AT_LEAST) && counter >= s->value))
 			return 0;
 		if (at < 0 || at > position(s, s->value) || tries++ > most)
 			return fail_spin(plan, SLP_E_OVERSHOT, 0, counter, err);

@@ -10,7 +10,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -26,7 +29,8 @@ static int check_args(const struct slp_vector *vec, const struct slp_options *op
 			why = "a value of the vector is negative";
 	if (!why && (unsigned int)opts->method > SLP_METHOD_PRESET)
 		why = "unknown method";
-	if (!why && (opts->flags & ~(unsigned int)(SLP_DRY_RUN | SLP_LOCK | SLP_EXACT | SLP_NEW_PIDNS)))
+	if (!why && (opts->flags & ~(unsigned int)(SLP_DRY_RUN | SLP_LOCK | SLP_EXACT | SLP_NEW_PIDNS |
+							SLP_AT_LEAST)))
 		why = "unknown flags";
 	return why ? fail_code(err, SLP_E_INVALID, EINVAL, why, NULL) : 0;
 }
@@ -150,6 +154,8 @@ int plan_make(struct plan *plan, struct slp_target *target, const struct slp_vec
 			       .lock_fd = -1, .fd = -1 };
 	if ((opts->flags & SLP_NEW_PIDNS) && !argv)
 		why = "a new pid namespace has a first process: use slp_spawn()";
+	else if ((opts->flags & SLP_AT_LEAST) && argv)
+		why = "a floor raises counters and creates nothing: use slp_set()";
 	else if (exact && !argv)
 		why = "clone3() set_tid creates a process: use slp_spawn()";
 	else if (opts->method == SLP_METHOD_PRESET && !argv)
@@ -208,13 +214,65 @@ bool plan_fall_back(struct plan *plan, struct slp_error *err)
 	return true;
 }
 
+/* The caller's own counter, read where it would be written. */
+static int read_own_counter(pid_t *counter, struct slp_error *err)
+{
+	char text[16];
+	int fd = last_pid_open(O_RDONLY, err);
+	ssize_t len = fd < 0 ? -1 : pread(fd, text, sizeof(text) - 1, 0);
+
+	if (len <= 0 && fd >= 0)
+		fail_sys(err, len < 0 ? errno : EIO, "read", NS_LAST_PID);
+	fd_close(&fd);
+	if (len <= 0)
+		return -1;
+	text[len] = '\0';
+	*counter = (pid_t)atoi(text);
+	return 0;
+}
+
+int plan_floor(struct plan *plan, struct slp_error *err)
+{
+	const struct slp_vector *asked = plan->vec;
+	pid_t counter[SLP_VECTOR_MAX];
+
+	/* the caller's own level alone is read as written: no task created */
+	if (own_alone(plan) ? read_own_counter(counter, err) < 0
+			    : read_counters(plan->target, asked->nr, counter, err) < 0)
+		return -1;
+	plan->past = 0;
+	for (unsigned int i = 0; i < asked->nr; i++) {
+		plan->past |= counter[i] >= asked->pid[i] ? 1u << i : 0;
+		plan->floor.pid[i] = counter[i] >= asked->pid[i] ? counter[i] : asked->pid[i];
+	}
+	plan->floor.nr = asked->nr;
+	plan->vec = &plan->floor;
+	return plan->past == ~0u >> (32 - asked->nr) ? 1 : 0;
+}
+
+void report_start(struct slp_report *report, enum slp_method method, uint32_t nr)
+{
+	/* field by field: a caller of 1.0 has no room for past and value[] */
+	report->method = method;
+	report->nr = nr;
+	report->tasks = 0;
+	for (unsigned int i = 0; i < SLP_VECTOR_MAX; i++)
+		report->level_ino[i] = 0;
+}
+
 void plan_report(struct plan *plan, struct slp_report *report)
 {
 	struct slp_error ignored;
 	struct stat st;
 	unsigned int nr = plan->vec->nr;
 
-	*report = (struct slp_report){ .method = plan->id, .nr = nr, .tasks = plan->tasks };
+	report_start(report, plan->id, nr);
+	report->tasks = plan->tasks;
+	if (plan->flags & SLP_AT_LEAST) {
+		report->past = plan->past;
+		for (unsigned int i = 0; i < SLP_VECTOR_MAX; i++)
+			report->value[i] = i < nr ? plan->vec->pid[i] : 0;
+	}
 	if (!plan->target) {
 		report->level_ino[0] = stat(OWN_PID_NS, &st) == 0 ? st.st_ino : 0;
 		return;

@@ -10,6 +10,10 @@
 
 int run_write(struct plan *plan, struct slp_error *err)
 {
+	int floor = plan->flags & SLP_AT_LEAST ? plan_floor(plan, err) : 0;
+
+	if (floor != 0)
+		return floor < 0 ? -1 : 0;
 	if (plan->method->prepare && plan->method->prepare(plan, err) < 0)
 		return -1;
 	return plan->method->write(plan, err);

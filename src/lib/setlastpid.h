@@ -73,6 +73,12 @@ enum {
 	SLP_LOCK = 1 << 1,	/* flock ns_last_pid until set (or COMMAND exists) */
 	SLP_EXACT = 1 << 2,	/* slp_spawn(): clone3() set_tid, no counter */
 	SLP_NEW_PIDNS = 1 << 3,	/* slp_spawn(): COMMAND is pid 1 of a new pid namespace */
+	/*
+	 * slp_set(), slp_holder_set(): a floor. Each level is raised to its
+	 * value; one whose counter is there or past it already is left alone
+	 * (the report says which). Never lowered, never wrapped. Since 1.1.
+	 */
+	SLP_AT_LEAST = 1 << 4,
 };
 
 struct slp_options {
@@ -206,6 +212,13 @@ struct slp_report {
 	uint32_t nr;
 	uint64_t level_ino[SLP_VECTOR_MAX];	/* pid:[level_ino[i]] is level i */
 	uint64_t tasks;		/* the spin method: tasks it took (or would take) */
+	/*
+	 * Filled with SLP_AT_LEAST alone (1.0's report ends above): bit i of
+	 * past, level i was at or past its value and is left alone; value[i],
+	 * its last pid after the call: the value set, or the counter found.
+	 */
+	uint32_t past;
+	pid_t value[SLP_VECTOR_MAX];
 };
 
 /*
@@ -259,7 +272,7 @@ struct slp_holder;
 int slp_holder_open(struct slp_holder **holder, struct slp_target *target,
 		    const struct slp_options *opts, struct slp_error *err);
 
-/* Set vec, at most slp_holder_levels() values; flags: SLP_DRY_RUN. As slp_set(). */
+/* Set vec, at most slp_holder_levels() values; flags: SLP_DRY_RUN, SLP_AT_LEAST. As slp_set(). */
 int slp_holder_set(struct slp_holder *holder, const struct slp_vector *vec, unsigned int flags,
 		   struct slp_error *err);
 
@@ -285,6 +298,16 @@ void slp_holder_free(struct slp_holder *holder);
  */
 int slp_get(struct slp_target *target, struct slp_vector *vec, struct slp_report *report,
 	    struct slp_error *err);
+
+/*
+ * The pid_max of level (0: the target, NULL: the caller's own pid
+ * namespace): pids there are below it. Linux 6.14
+ * and later give each pid namespace its own, which only a task in it
+ * reads: one short-lived task is created there, as slp_get() does, unless
+ * the level is the caller's own. Since 1.1.
+ */
+int slp_get_pid_max(struct slp_target *target, unsigned int level, int *pid_max,
+		    struct slp_error *err);
 
 /*
  * Parse VECTOR text, "100,50,7": 1 to SLP_VECTOR_MAX decimal values from

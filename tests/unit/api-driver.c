@@ -8,6 +8,7 @@
  *   api-driver rounds NS_PATH VECTOR N
  *   api-driver threads NS_PATH_A VECTOR_A NS_PATH_B VECTOR_B N
  *   api-driver back NS_PATH VECTOR
+ *   api-driver floor NS_PATH VECTOR
  */
 #include "config.h"
 
@@ -205,8 +206,69 @@ static int back(const char *path, const char *text)
 	return 0;
 }
 
+/* A 1.0 caller's report, and what lies after it in its memory. */
+struct old_report {
+	enum slp_method method;
+	uint32_t nr;
+	uint64_t level_ino[SLP_VECTOR_MAX];
+	uint64_t tasks;
+	unsigned char after[4 + 4 * SLP_VECTOR_MAX];
+};
+
+/*
+ * SLP_AT_LEAST through slp_set() and a holder: each prints, per level,
+ * "left VALUE" or "set VALUE". A call without the flag writes no byte
+ * past a 1.0 report.
+ */
+static int floor_of(const char *path, const char *text)
+{
+	struct slp_options opts = { .flags = SLP_AT_LEAST };
+	union { struct slp_report report; struct old_report old; } u;
+	struct slp_target *target;
+	struct slp_holder *holder;
+	struct slp_vector vec;
+	struct slp_error err;
+	int ret = 0;
+
+	parse_or_die(text, &vec);
+	if (slp_target_open(&target, path, &err) < 0)
+		return complain(path, &err);
+	memset(&u, 0xa5, sizeof(u));
+	if (slp_set(target, &vec, &(struct slp_options){ .flags = SLP_DRY_RUN }, &u.report, &err) < 0)
+		ret = complain("dry run", &err);
+	for (size_t i = 0; i < sizeof(u.old.after); i++)
+		if (u.old.after[i] != 0xa5) {
+			fprintf(stderr, "api-driver: a report without SLP_AT_LEAST written past "
+					"1.0's end, at byte %zu of what follows it\n", i);
+			ret = -1;
+			break;
+		}
+	if (ret == 0 && slp_set(target, &vec, &opts, &u.report, &err) < 0)
+		ret = complain("floor", &err);
+	for (unsigned int i = 0; ret == 0 && i < u.report.nr; i++)
+		printf("%s %d\n", u.report.past & (1u << i) ? "left" : "set", u.report.value[i]);
+	if (ret == 0 && slp_holder_open(&holder, target, NULL, &err) == 0) {
+		if (slp_holder_set(holder, &vec, SLP_AT_LEAST, &err) < 0)
+			ret = complain("holder's floor", &err);
+		else
+			printf("holder: done\n");
+		slp_holder_free(holder);
+	} else if (ret == 0) {
+		ret = complain("holder", &err);
+	}
+	if (ret == 0 && slp_spawn(target, &vec, &opts, (char *[]){ "true", NULL }, NULL,
+				  &(pid_t){ 0 }, NULL, &err) == 0) {
+		fprintf(stderr, "api-driver: slp_spawn() took SLP_AT_LEAST\n");
+		ret = -1;
+	}
+	slp_target_free(target);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "floor") == 0)
+		return floor_of(argv[2], argv[3]) ? 1 : 0;
 	if (argc == 5 && strcmp(argv[1], "rounds") == 0)
 		return rounds(argv[2], argv[3], atoi(argv[4])) ? 1 : 0;
 	if (argc == 7 && strcmp(argv[1], "threads") == 0)
@@ -215,6 +277,7 @@ int main(int argc, char **argv)
 		return back(argv[2], argv[3]) ? 1 : 0;
 	fprintf(stderr, "usage: api-driver rounds NS_PATH VECTOR N\n"
 			"       api-driver threads NS_PATH_A VECTOR_A NS_PATH_B VECTOR_B N\n"
-			"       api-driver back NS_PATH VECTOR\n");
+			"       api-driver back NS_PATH VECTOR\n"
+			"       api-driver floor NS_PATH VECTOR\n");
 	return 2;
 }
