@@ -16,7 +16,7 @@ lib_dir() {
 	so=$(lib_dir)/libsetlastpid.so
 	[ -e "$so" ] || skip "no shared library in this build"
 	symbols=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | sort | tr '\n' ' ')
-	[ "$symbols" = "slp_exit_status@@SETLASTPID_1.0 slp_get@@SETLASTPID_1.0 slp_holder_free@@SETLASTPID_1.0 slp_holder_levels@@SETLASTPID_1.0 slp_holder_method@@SETLASTPID_1.0 slp_holder_open@@SETLASTPID_1.0 slp_holder_pid@@SETLASTPID_1.0 slp_holder_set@@SETLASTPID_1.0 slp_method_name@@SETLASTPID_1.0 slp_set@@SETLASTPID_1.0 slp_spawn@@SETLASTPID_1.0 slp_strerror@@SETLASTPID_1.0 slp_target_free@@SETLASTPID_1.0 slp_target_level_of@@SETLASTPID_1.1 slp_target_open@@SETLASTPID_1.0 slp_target_open_fd@@SETLASTPID_1.0 slp_vector_format@@SETLASTPID_1.0 slp_vector_parse@@SETLASTPID_1.0 " ] ||
+	[ "$symbols" = "slp_exit_status@@SETLASTPID_1.0 slp_get@@SETLASTPID_1.0 slp_get_pid_max@@SETLASTPID_1.1 slp_holder_free@@SETLASTPID_1.0 slp_holder_levels@@SETLASTPID_1.0 slp_holder_method@@SETLASTPID_1.0 slp_holder_open@@SETLASTPID_1.0 slp_holder_pid@@SETLASTPID_1.0 slp_holder_set@@SETLASTPID_1.0 slp_method_name@@SETLASTPID_1.0 slp_set@@SETLASTPID_1.0 slp_spawn@@SETLASTPID_1.0 slp_strerror@@SETLASTPID_1.0 slp_target_free@@SETLASTPID_1.0 slp_target_level_of@@SETLASTPID_1.1 slp_target_open@@SETLASTPID_1.0 slp_target_open_fd@@SETLASTPID_1.0 slp_vector_format@@SETLASTPID_1.0 slp_vector_parse@@SETLASTPID_1.0 " ] ||
 		{ echo "exported: $symbols" >&2; false; }
 	# no data, no other symbol of any kind
 	run_bounded -0 bash -c 'nm -D --defined-only "$0" | awk "\$2 != \"T\" && \$2 != \"A\"" ' "$so"

@@ -243,7 +243,8 @@ str:SLP1 u32:0 u32:2 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: ma
 str:SLP1 u32:0 u32:1 u32:100 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
 str:SLP1 u32:0 u32:1 u32:-1|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a negative value
 str:SLP1 u32:0 u32:2 u32:100 u32:-100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a negative value
-str:SLP1 u32:4 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: flags this server does not know
+str:SLP1 u32:8 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: flags this server does not know
+str:SLP1 u32:6 u32:1 u32:100|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: a floor with COMMAND: a floor creates nothing
 str:SLP1 u32:0 u32:1 zero:65536|reply * bytes: SLP1 status 64 level -1 errnum 0: malformed request: *
 str:SLP1 u32:0 u32:1 u32:$BIG|reply * bytes: SLP1 status 65 level 0 errnum 0: value 1 of the vector, $BIG, is above pid_max *
 str:SLP1 u32:0 u32:4 u32:1 u32:2 u32:3 u32:4|reply * bytes: SLP1 status 65 level -1 errnum 0: the vector has 4 values but $NS is 3 levels deep *
@@ -860,6 +861,11 @@ CLIENT_PY=${CLIENT_PY:-${TESTS_SRCDIR:-tests}/server/client.py}
 	run_bounded -0 "${client[@]}" "$SOCK" set --dry-run 900 910 920
 	[ "$output" = "SLP1 status 0 level -1 errnum 0: " ]
 	assert_unchanged
+	# a floor: level 1 raised, levels 0 and 2 past theirs and left (the
+	# floor's one task to read them moves each on by one)
+	run_bounded -0 "${client[@]}" "$SOCK" set --at-least 10 500 10
+	[ "$output" = "SLP1 status 0 level -1 errnum 0: " ]
+	assert_next "$NEST" "303 501 323"
 
 	# each refused, nothing set: the client runs outside the nest, the
 	# server creates no process, so no level moves at all
@@ -885,7 +891,7 @@ set --nr=0|SLP1 status 64 level -1 errnum 0: malformed request: *
 set --nr=33 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33|SLP1 status 64 level -1 errnum 0: malformed request: *
 set --magic=SLP2 500|SLP1 status 64 level -1 errnum 0: malformed request: a version this server does not speak: it speaks SLP1
 set --magic=SLP0|SLP1 status 64 level -1 errnum 0: malformed request: a version this server does not speak: it speaks SLP1
-set --flags=4 500|SLP1 status 64 level -1 errnum 0: malformed request: *
+set --flags=8 500|SLP1 status 64 level -1 errnum 0: malformed request: *
 set -- -5|SLP1 status 64 level -1 errnum 0: malformed request: *
 set 500 -500 5|SLP1 status 64 level -1 errnum 0: malformed request: *
 EOT

@@ -18,6 +18,7 @@ Options, each to make a request the server must refuse:
   --dry-run          flag 1, WIRE_DRY_RUN
   --command=NAME     flag 2, WIRE_COMMAND: a process named NAME follows;
                      a refusal's message names it in the place of COMMAND
+  --at-least         flag 4, WIRE_AT_LEAST: a floor, no level lowered
   --flags=N          the flags field as N, whatever the options above say
   --magic=TEXT       the 4 bytes in place of "SLP1"
   --nr=N             the nr field as N, not the number of values
@@ -41,6 +42,7 @@ import sys
 MAGIC = b"SLP1"
 WIRE_DRY_RUN = 1
 WIRE_COMMAND = 2
+WIRE_AT_LEAST = 4
 # setlastpid-wire(7): 16 + 511 + 1, the longest reply
 REPLY_MAX = 528
 EXIT_OWN = 71
@@ -145,6 +147,8 @@ def main(argv):
         elif opt == "--command":
             flags |= WIRE_COMMAND
             command = value
+        elif opt == "--at-least":
+            flags |= WIRE_AT_LEAST
         elif opt == "--flags":
             forced_flags = integer(value, opt)
         elif opt == "--nr":
