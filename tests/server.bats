@@ -862,10 +862,10 @@ CLIENT_PY=${CLIENT_PY:-${TESTS_SRCDIR:-tests}/server/client.py}
 	[ "$output" = "SLP1 status 0 level -1 errnum 0: " ]
 	assert_unchanged
 	# a floor: level 1 raised, levels 0 and 2 past theirs and left (the
-	# floor's one task to read them moves each on by one)
+	# floor's one task to read them moves each on by one, after the probes)
 	run_bounded -0 "${client[@]}" "$SOCK" set --at-least 10 500 10
 	[ "$output" = "SLP1 status 0 level -1 errnum 0: " ]
-	assert_next "$NEST" "303 501 323"
+	assert_next "$NEST" "305 501 325"
 
 	# each refused, nothing set: the client runs outside the nest, the
 	# server creates no process, so no level moves at all
