@@ -953,3 +953,41 @@ sweep_nofile() {
 	agree 127 --ns %NS 600,500 -- %TMP/script
 	agree 127 --exact --ns %NS 610,510 -- %TMP/script
 }
+
+# --- a floor, --at-least: its one task reading the counters is SLACK ---
+
+@test "0: --at-least, every level below its value: raised, every method" {
+	arrange() { nest_create 2; SLACK=1; }
+	agree 0 --at-least --ns %NS 800,700
+	agree 0 --at-least --method=sysctl --ns %NS 810,710
+}
+
+@test "0: --at-least, unprivileged, its own level: spun up to, as the dry run says" {
+	arrange() { nest_create 1; RUN=("${IN_NEST[@]}" "${NO_CAPS[@]}"); SLACK=2; }
+	agree 0 --at-least 3000
+}
+
+@test "0: --at-least through a server (SLP1's floor flag)" {
+	arrange() { nest_create 2; serve; SLACK=1; }
+	agree 0 --at-least --connect=%SOCK 700,600
+}
+
+@test "65: --at-least, a value above pid_max, or more values than levels" {
+	agree 65 --at-least --ns %NS 5000000,1
+	agree 65 --at-least --ns %NS 1,1,1,1,1,1,1,1
+	arrange() { nest_create 2; serve; }
+	agree 65 --at-least --connect=%SOCK 5000000
+}
+
+@test "same status: --at-least, unprivileged, another namespace's levels" {
+	arrange() { nest_create 2; RUN=("${NO_CAPS[@]}"); }
+	agree '*' --at-least --ns %NS 800,700
+	agree '*' --at-least --method=sysctl --ns %NS 800,700
+}
+
+@test "same status: --at-least, read-only /proc/sys, with and without CAP_SYS_ADMIN" {
+	arrange() { nest_create 1; RUN=("${RO_SYS[@]}" "${IN_NEST[@]}" "${NO_CAPS[@]}"); SLACK=1; }
+	agree '*' --at-least --method=sysctl 2700
+	arrange() { nest_create 2; RUN=("${RO_SYS[@]}"); SLACK=1; }
+	agree 0 --at-least --ns %NS 820,720
+}
