@@ -979,6 +979,13 @@ sweep_nofile() {
 	agree 65 --at-least --connect=%SOCK 5000000
 }
 
+@test "same status at every RLIMIT_NOFILE from 4 to 20: --at-least, three levels and the caller's own" {
+	arrange() { nest_create 3; RUN=("${WITH_NOFILE[@]}" "$NOFILE"); SLACK=1; }
+	sweep_nofile 4 20 --at-least --ns %NS 560,460,360
+	arrange() { nest_create 1; RUN=("${IN_NEST[@]}" "${WITH_NOFILE[@]}" "$NOFILE"); SLACK=2; }
+	sweep_nofile 4 8 --at-least 760
+}
+
 @test "same status: --at-least, unprivileged, another namespace's levels" {
 	arrange() { nest_create 2; RUN=("${NO_CAPS[@]}"); }
 	agree '*' --at-least --ns %NS 800,700

@@ -67,6 +67,16 @@ static int create_probe(struct slp_target *target, unsigned int i, int (*fn)(voi
 	return ret < 0 ? fail_sys(err, errnum, "create a task in", target->name) : 0;
 }
 
+void report_start(struct slp_report *report, enum slp_method method, uint32_t nr)
+{
+	/* field by field: a caller of 1.0 has no room for past and value[] */
+	report->method = method;
+	report->nr = nr;
+	report->tasks = 0;
+	for (unsigned int i = 0; i < SLP_VECTOR_MAX; i++)
+		report->level_ino[i] = 0;
+}
+
 int read_counters(struct slp_target *target, unsigned int nr, pid_t *counter,
 		  struct slp_error *err)
 {

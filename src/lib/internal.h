@@ -236,7 +236,10 @@ int crew_check_inside(struct plan *plan, struct slp_error *err) SLP_INNER(crew_c
 /* The pid the crew's helper of level has there; 0 if none. */
 pid_t crew_pid(const struct plan *plan, unsigned int level) SLP_INNER(crew_pid);
 
-/* get.c: each of the first nr levels' counter, as a task created in level 0 moves it. */
+/* get.c: a report's 1.0 fields, the rest untouched: method, nr, no inode yet, no task. */
+void report_start(struct slp_report *report, enum slp_method method, uint32_t nr)
+	SLP_INNER(report_start);
+/* Each of the first nr levels' counter, as a task created in level 0 moves it. */
 int read_counters(struct slp_target *target, unsigned int nr, pid_t *counter,
 		  struct slp_error *err) SLP_INNER(read_counters);
 
@@ -262,9 +265,6 @@ int plan_floor(struct plan *plan, struct slp_error *err) SLP_INNER(plan_floor);
 /* After a failure: switch to the plan's fallback if err allows it (nothing changed). */
 bool plan_fall_back(struct plan *plan, struct slp_error *err) SLP_INNER(plan_fall_back);
 void plan_report(struct plan *plan, struct slp_report *report) SLP_INNER(plan_report);
-/* A report's 1.0 fields, the rest untouched: method, nr, no inode yet, no task. */
-void report_start(struct slp_report *report, enum slp_method method, uint32_t nr)
-	SLP_INNER(report_start);
 /* Let go of what the plan holds; err, which may name the caller's own target, stays valid. */
 void plan_release(struct plan *plan, struct slp_error *err) SLP_INNER(plan_release);
 

@@ -250,16 +250,6 @@ int plan_floor(struct plan *plan, struct slp_error *err)
 	return plan->past == ~0u >> (32 - asked->nr) ? 1 : 0;
 }
 
-void report_start(struct slp_report *report, enum slp_method method, uint32_t nr)
-{
-	/* field by field: a caller of 1.0 has no room for past and value[] */
-	report->method = method;
-	report->nr = nr;
-	report->tasks = 0;
-	for (unsigned int i = 0; i < SLP_VECTOR_MAX; i++)
-		report->level_ino[i] = 0;
-}
-
 void plan_report(struct plan *plan, struct slp_report *report)
 {
 	struct slp_error ignored;

@@ -83,15 +83,16 @@ whole() {
 # exec, signals and options do, which no kernel changes), userns.bats'
 # root of U (the ioctl in a user namespace; its refusals and dry run stop
 # before any ioctl, its rootless test writes its own level), and
-# fallback.bats' --verbose (auto, level by level). A sample of the rest:
+# fallback.bats' --verbose (auto, level by level), and floor.bats' floors
+# the ioctl sets (a level past its value written back as read). A sample of the rest:
 # the sysctl way at depth 3, --ns pid_for_children (hostile.bats). The
 # host runs every test of every suite.
 {
 	run_tap selftest "$SETLASTPID_SELFTEST"
 	bats_lane bats-1 "^($(whole ioctl))" ioctl
 } &
-bats_lane bats-2 '^(two threads|a caller in the owning|COMMAND is the next|exit 75 names|--verbose: one line|depth 3: |--ns /proc/self/ns/pid_for_children)' \
-	library userns command fallback hostile
+bats_lane bats-2 '^(two threads|a caller in the owning|COMMAND is the next|exit 75 names|--verbose: one line|depth 3: |--ns /proc/self/ns/pid_for_children|--at-least at depth 1 and 3|--at-least leaves a level|--at-least with each method)' \
+	library userns command fallback hostile floor
 wait
 [ -s "$out/failed" ] && finish 1
 finish 0
