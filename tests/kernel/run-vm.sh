@@ -46,7 +46,7 @@ if [ "$run" = bench ]; then
 	# The guest has no compiler: bench.sh's helpers are built here, and
 	# its "cc" hands them out.
 	mkdir -p "$overlay/opt/setlastpid/bench" "$overlay/usr/local/bin"
-	for helper in sidebyside write-last-pid; do
+	for helper in sidebyside write-last-pid crew-floor; do
 		${CC:-cc} -O2 -o "$overlay/opt/setlastpid/bench/$helper" "$src_dir/tests/bench/$helper.c" ||
 			die "tests/bench/$helper.c does not compile"
 	done
