@@ -94,14 +94,20 @@ int complain_about(const struct slp_error *err)
 	return complain(slp_exit_status(err), "%s", error_line(err, line, sizeof(line)));
 }
 
-/* Once the work is done, a lost report is said, and the status stays. */
-static bool work_done;
+/* Once the work is done, or has failed, a lost report is said, and the status stays. */
+static bool work_done, failure_told;
 /* why a flush before exit failed, for the message at exit */
 static int flush_errno;
 
 void stdout_reports_done_work(void)
 {
 	work_done = true;
+}
+
+void stdout_reports_failure(void)
+{
+	failure_told = true;
+	report_done_work();
 }
 
 void report_done_work(void)
@@ -136,8 +142,9 @@ static void close_stdout(void)
 	if (!failed && (errnum == 0 || (errnum == EBADF && !pending)))
 		return;
 	fprintf(stderr, "setlastpid: write error on standard output%s%s%s\n", errnum ? ": " : "",
-		errnum ? strerror(errnum) : "", work_done ? "; the work itself is done" : "");
-	if (!work_done)
+		errnum ? strerror(errnum) : "", work_done ? "; the work itself is done"
+				 : failure_told ? "; the failure's document is lost" : "");
+	if (!work_done && !failure_told)
 		_exit(EXIT_SYSTEM);
 }
 

@@ -33,6 +33,12 @@ void close_stdout_at_exit(void);
  */
 void stdout_reports_done_work(void);
 
+/*
+ * A failure's report (--json) goes to stdout: lost, it is said, and the
+ * status stays the failure's. No death by SIGPIPE either.
+ */
+void stdout_reports_failure(void);
+
 /* About to report work done (stdout_reports_done_work()): no death by SIGPIPE. */
 void report_done_work(void);
 

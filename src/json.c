@@ -7,17 +7,45 @@
 
 #include "json.h"
 
-/* A string, quoted: every byte outside printable ASCII as \u00XX, so the document is valid. */
+/* The length of a valid UTF-8 sequence at c (overlong, surrogate and past U+10FFFF forms not), or 0. */
+static int utf8_length(const unsigned char *c)
+{
+	int n = *c >= 0xf0 && *c <= 0xf4 ? 4 : *c >= 0xe0 ? 3 : *c >= 0xc2 && *c < 0xe0 ? 2 : 0;
+	unsigned int cp = n == 4 ? *c & 0x07u : n == 3 ? *c & 0x0fu : *c & 0x1fu;
+
+	if (*c >= 0xf5)
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((c[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (c[i] & 0x3fu);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/*
+ * A string, quoted: UTF-8 as it is, control characters as \u00XX, and
+ * a byte that is not UTF-8 as U+FFFD, so that the document is valid.
+ */
 static void json_string(const char *text)
 {
 	putchar('"');
-	for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c; c++)
+	for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c; c++) {
+		int n = *c >= 0x80 ? utf8_length(c) : 1;
+
 		if (*c == '"' || *c == '\\')
 			printf("\\%c", *c);
-		else if (*c < 0x20 || *c >= 0x7f)
+		else if (*c < 0x20 || *c == 0x7f)
 			printf("\\u%04x", *c);
+		else if (n == 0)
+			fputs("\\ufffd", stdout);
 		else
-			putchar(*c);
+			fwrite(c, 1, (size_t)n, stdout);
+		c += n > 1 ? n - 1 : 0;
+	}
 	putchar('"');
 }
 

@@ -111,6 +111,7 @@ static int fail(const struct control *ctl, const struct slp_error *err)
 	int status = complain(slp_exit_status(err), "%s", error_line(err, line, sizeof(line)));
 
 	if (ctl->json) {
+		stdout_reports_failure();
 		json_error(err, err->code == SLP_E_INTERRUPTED ? 128 + err->signal : status, line);
 		flush_stdout();
 	}

@@ -199,3 +199,56 @@ storm() {
 	done
 	[ "$honest" = 20 ]
 }
+
+@test "--at-least, spun by two at once toward a value near pid_max: the counter never wraps" {
+	pid_max_per_ns || skip "needs a pid_max per pid namespace (Linux 6.14+) to bring it near"
+	nest_create 1
+	nsenter --target "$NEST" --pid -- sh -c 'echo 20000 >/proc/sys/kernel/pid_max'
+	NOBODY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/setlastpid-floor.XXXXXX")
+	chmod 755 "$NOBODY_DIR"
+	cp "$SETLASTPID" "$NOBODY_DIR/setlastpid"
+	# a watcher in the nest that forks nothing: every drop of the counter, said
+	nsenter --target "$NEST" --pid -- bash -c 'prev=0; end=$((SECONDS + 60))
+		while ((SECONDS < end)); do read -r c </proc/sys/kernel/ns_last_pid
+			((c >= prev)) || echo "drop $prev -> $c"; prev=$c
+			[ ! -e "$1" ] || break; done >"$1.log"' bash "$NOBODY_DIR/done" &
+	local watcher=$! a b
+	local as_nobody=(nsenter --target "$NEST" --pid -- setpriv --reuid=65534 --regid=65534
+		--clear-groups -- "$NOBODY_DIR/setlastpid" --at-least --method=spin 19900)
+	bounded "${as_nobody[@]}" & a=$!
+	bounded "${as_nobody[@]}" & b=$!
+	wait "$a" && wait "$b"
+	touch "$NOBODY_DIR/done"
+	wait "$watcher"
+	[ ! -s "$NOBODY_DIR/done.log" ] || { cat "$NOBODY_DIR/done.log" >&2; false; }
+	assert_levels_in 19901..19999
+}
+
+@test "--at-least: a value whose next pid is not below pid_max is refused (65), as the dry run says" {
+	nest_create 1
+	local max
+	max=$(nest_pid_max "$NEST")
+	local v
+	for v in "$max" $((max - 1)); do
+		run_bounded -65 --separate-stderr "$SETLASTPID" --at-least -n --ns "/proc/$NEST/ns/pid" "$v"
+		run_bounded -65 --separate-stderr "$SETLASTPID" --at-least --ns "/proc/$NEST/ns/pid" "$v"
+		assert_one_error_line "below pid_max"
+	done
+	run_bounded -0 "$SETLASTPID" --at-least --ns "/proc/$NEST/ns/pid" $((max - 2))
+}
+
+@test "--at-least, unprivileged: every level past, nothing to write; the dry run says 0 as the real run" {
+	nest_create 1
+	local m no_caps=(nsenter --target "$NEST" --pid -- setpriv --inh-caps=-all --bounding-set=-all --)
+	for m in sysctl auto; do
+		run_bounded -0 --separate-stderr "${no_caps[@]}" "$SETLASTPID" -n --at-least --method="$m" 1
+		[[ $output == "would leave level 0 pid:["*"] at "*" (at least 1)" ]]
+		run_bounded -0 --separate-stderr "${no_caps[@]}" "$SETLASTPID" -v --at-least --method="$m" 1
+		[[ $output == "left level 0 pid:["*"] at "*" (at least 1)" ]]
+	done
+	# a level to raise: the write is refused, as the dry run says (sysctl), or spun (auto)
+	run_bounded -77 --separate-stderr "${no_caps[@]}" "$SETLASTPID" -n --at-least --method=sysctl 900
+	run_bounded -77 --separate-stderr "${no_caps[@]}" "$SETLASTPID" --at-least --method=sysctl 900
+	run_bounded -0 "${no_caps[@]}" "$SETLASTPID" --at-least 900
+	assert_next "$NEST" 901
+}

@@ -136,3 +136,10 @@ ino_of() {
 	run_bounded -64 --separate-stderr "$SETLASTPID" --json --connect=@x 1
 	assert_stderr_is "setlastpid: --json reports the levels this process sets or reads, and a server tells none: drop --json or --connect"
 }
+
+@test "--json: a failure's status stands when its document is lost; UTF-8 in a message stays UTF-8" {
+	run_bounded -66 --separate-stderr sh -c '"$1" -J --ns /nonexistent 5 >/dev/full' sh "$SETLASTPID"
+	[[ $stderr == *"write error on standard output"*"the failure's document is lost"* ]]
+	run_bounded -66 --separate-stderr "$SETLASTPID" -J --ns "/nonexistent/é$(printf '\377')" 5
+	[ "$(jqr .error.message)" = "cannot open /nonexistent/é"$'\uFFFD'": No such file or directory" ]
+}

@@ -58,6 +58,7 @@ struct job {
 	char old[16];		/* the value it replaced */
 	size_t old_len;
 	bool written;		/* ours is there, for sure (or a floor's level was past it) */
+	bool left;		/* ...past it: left alone, at old */
 	bool maybe_ours;	/* ours may be there: from just before the write until put back */
 	bool pid_in_use;
 	long pid_max;
@@ -132,14 +133,20 @@ static bool above_pid_max(struct job *job, int margin)
 	return false;
 }
 
-/* A floor: is the counter read (old) at the value or past it? */
-static bool past_value(const struct job *job)
+/* The counter the job read (old), as a number. */
+static pid_t old_value(const struct job *job)
 {
-	long counter = 0;
+	pid_t counter = 0;
 
 	for (size_t i = 0; i < job->old_len && job->old[i] >= '0' && job->old[i] <= '9'; i++)
 		counter = counter * 10 + (job->old[i] - '0');
-	return counter >= job->value;
+	return counter;
+}
+
+/* A floor: is the counter read at the value or past it? */
+static bool past_value(const struct job *job)
+{
+	return old_value(job) >= job->value;
 }
 
 /* The level's checks: its own pid_max, and whether the pid asked about is in use. */
@@ -171,7 +178,7 @@ static void do_job(struct job *job)
 		check_job(job);
 		break;
 	case DO_WRITE:
-		job->written = false;
+		job->written = job->left = false;
 		if (!check_job(job))
 			break;
 		ret = helper_pread(job->sysctl_fd, job->old, sizeof(job->old) - 1);
@@ -181,7 +188,7 @@ static void do_job(struct job *job)
 		}
 		job->old_len = (size_t)ret;
 		/* a floor another process passed since it was read: left so */
-		job->written = job->at_least && past_value(job);
+		job->written = job->left = job->at_least && past_value(job);
 		if (job->written)
 			break;
 		job->maybe_ours = true;
@@ -543,7 +550,8 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 		return 0;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
-	if (dry_run || plan->argv) {
+	/* each level's own pid_max less a margin, which the kernel's write does not know */
+	if (dry_run || plan->argv || (inside && plan->margin)) {
 		crew_round(crew, DO_CHECK);
 		ret = judge(plan, DO_CHECK, err);
 	}
@@ -552,6 +560,11 @@ static int write_levels(struct plan *plan, struct slp_error *err)
 		ret = judge(plan, DO_WRITE, err);
 		if (ret < 0)
 			err->undo = crew_undo(crew) == 0 ? SLP_UNDO_DONE : SLP_UNDO_FAILED;
+		for (unsigned int i = 0; ret == 0 && i < plan->vec->nr; i++)
+			if (crew->jobs[i].left) {
+				plan->past |= 1u << i;
+				plan->floor.pid[i] = old_value(&crew->jobs[i]);
+			}
 	}
 	/* with COMMAND to create, the helpers stay for an undo, unless one holds a pid it needs */
 	if (!plan->kept && (ret < 0 || dry_run || !plan->argv || crew->in_the_way))

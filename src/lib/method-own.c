@@ -42,9 +42,12 @@ static int write_level(struct plan *plan, struct slp_error *err)
 		plan->old_len = (size_t)old;
 		plan->old[old] = '\0';
 	}
-	/* a floor another process passed since it was read: never lowered */
-	if ((plan->flags & SLP_AT_LEAST) && atoi(plan->old) >= plan->vec->pid[0])
+	/* a floor another process passed since it was read: never lowered, and told so */
+	if ((plan->flags & SLP_AT_LEAST) && atoi(plan->old) >= plan->vec->pid[0]) {
+		plan->past |= 1;
+		plan->floor.pid[0] = atoi(plan->old);
 		return 0;
+	}
 	if (pwrite(plan->fd, text, len, 0) >= 0)
 		return 0;
 	/*

@@ -44,7 +44,18 @@ struct spin_state {
 	long budget __attribute__((aligned(64)));	/* tasks they may still create */
 	int stop __attribute__((aligned(64)));
 	int failed;		/* an errno a spinner met */
+	/*
+	 * A floor, SLP_AT_LEAST: other processes' forks count too, and other
+	 * floors may spin at once, so each batch first reads the counter, and
+	 * the spinners stop with four batches each still to go (room for as
+	 * many in flight, ours and others'): the rest, one at a time, stops
+	 * at the value, never past pid_max.
+	 */
+	bool at_least;
+	int spinners;
 };
+
+static unsigned int spinners_wanted(void);
 
 static int read_counter(int fd, pid_t *counter)
 {
@@ -181,6 +192,8 @@ static int prepare(struct plan *plan, struct slp_error *err)
 	if (count_steps(plan, s, err) < 0)
 		return -1;
 	plan->tasks = s->steps;
+	s->at_least = plan->flags & SLP_AT_LEAST;
+	s->spinners = (int)spinners_wanted();
 	if (s->steps > most) {
 		fail_code(err, SLP_E_TOO_FAR, 0, NULL, NULL);
 		err->value = (int64_t)s->steps;
@@ -208,8 +221,14 @@ static void release(struct plan *plan)
  */
 static int spin_some(struct spin_state *s)
 {
+	pid_t counter;
 	int i;
 
+	if (s->at_least && (read_counter(s->fd, &counter) < 0 || counter < s->start ||
+			    (long)s->value - counter < 4 * 256 * (long)s->spinners)) {
+		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+		return -1;
+	}
 	for (i = 0; i < 256; i++) {
 		long ret;
 

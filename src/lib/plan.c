@@ -74,17 +74,19 @@ static void decide_checks(struct plan *plan)
 	unsigned int checks = CHECK_RESOLVE | CHECK_RANGE, by_kernel = 0, inside = 0;
 	bool spawn = plan->argv;
 
-	plan->margin = spawn ? 2 : plan->method == &method_spin ? 1 : 0;
+	/* a floor is for the pids after it: value + 1 below pid_max, as for COMMAND */
+	plan->margin = spawn || (plan->flags & SLP_AT_LEAST) ? 2 : plan->method == &method_spin ? 1 : 0;
 	plan->enter = spawn && plan->target && !target_is_callers(plan->target, 0);
 	plan->maker = plan->enter && (plan->flags & SLP_NEW_PIDNS);
 	plan->entered = plan->enter ? 1 : 0;
 	if (plan->method == &method_own) {
 		checks = CHECK_RANGE | CHECK_OWNERS;
-		by_kernel = CHECK_OWNERS | (spawn ? 0 : CHECK_RANGE);
+		by_kernel = CHECK_OWNERS | (plan->margin ? 0 : CHECK_RANGE);
 	} else if (plan->method == &method_ioctl) {
 		inside = levels_inside(plan) ? CHECK_INSIDE : 0;
 		checks |= CHECK_OWNERS | inside;
-		by_kernel = spawn ? 0 : checks;
+		/* the kernel's range has no margin */
+		by_kernel = spawn ? 0 : plan->margin ? CHECK_OWNERS : checks;
 	} else if (plan->method == &method_crew) {
 		for (unsigned int i = 0; i < plan->vec->nr; i++)
 			plan->entered |= target_is_callers(plan->target, i) ? 0 : 1u << i;

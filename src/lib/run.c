@@ -8,12 +8,21 @@
 
 #include "internal.h"
 
+/* A dry run of a floor: the real run's checks first, the floor, then what the write meets. */
+static bool floor_first(const struct plan *plan)
+{
+	return (plan->flags & (SLP_DRY_RUN | SLP_AT_LEAST)) == (SLP_DRY_RUN | SLP_AT_LEAST);
+}
+
 int run_write(struct plan *plan, struct slp_error *err)
 {
 	int floor = plan->flags & SLP_AT_LEAST ? plan_floor(plan, err) : 0;
 
+	/* every level at its value or past it: nothing to write, nothing the write would meet */
 	if (floor != 0)
 		return floor < 0 ? -1 : 0;
+	if (floor_first(plan) && run_checks(plan, plan->checks & ~plan->before, err) < 0)
+		return -1;
 	if (plan->method->prepare && plan->method->prepare(plan, err) < 0)
 		return -1;
 	return plan->method->write(plan, err);
@@ -25,7 +34,7 @@ int run_write(struct plan *plan, struct slp_error *err)
  */
 int run_begin(struct plan *plan, struct slp_error *err)
 {
-	if (plan->flags & SLP_DRY_RUN) {
+	if ((plan->flags & SLP_DRY_RUN) && !floor_first(plan)) {
 		if (run_checks(plan, plan->checks, err) < 0)
 			return -1;
 	} else if (run_checks(plan, plan->before, err) < 0) {
