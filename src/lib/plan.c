@@ -99,7 +99,14 @@ static void decide_checks(struct plan *plan)
 		checks |= CHECK_OWNERS | CHECK_CLONE3 | CHECK_PIDS_FREE | inside;
 		by_kernel = CHECK_RANGE | CHECK_OWNERS | CHECK_ENTRY | CHECK_PIDS_FREE | inside;
 	} else {
-		checks |= CHECK_PIDS_FREE;	/* preset: a server set them */
+		/*
+		 * preset: a server set them. The child checks its own pids; a pid
+		 * it did not get is then told in use (65) or taken (75) by the
+		 * scan, made only to explain: a scan of /proc costs more than
+		 * the rest of the process.
+		 */
+		checks |= CHECK_PIDS_FREE;
+		by_kernel = CHECK_PIDS_FREE;
 	}
 	if (spawn)
 		checks |= CHECK_OWN_PID | CHECK_COMMAND | (plan->enter ? CHECK_ENTRY : 0) |

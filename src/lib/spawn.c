@@ -463,6 +463,9 @@ static int fail_report(struct spawn *spawn, const struct child_report *report,
 				    ? (plan->flags & SLP_LOCK ? SLP_HINT_RETRY : SLP_HINT_LOCK)
 				    : (plan->flags & SLP_LOCK ? SLP_HINT_EXACT : SLP_HINT_SERIALIZE);
 		fail_at(err, plan->target, report->level);
+		/* preset: the pid in use all along (65) is told as the dry run tells it */
+		if (!plan->method && (plan->checks & ~plan->before & CHECK_PIDS_FREE))
+			plan_explain(plan, err);
 		break;
 	}
 	return fail_after_write(spawn, err);

@@ -5,7 +5,7 @@
  * each way's nest anew and runs the ways one after another, so that
  * whatever drifts on the machine falls on all alike.
  *
- *   restore [-n PROCESSES] [-r ROUNDS] SETLASTPID NOOP
+ *   restore [-n PROCESSES] [-r ROUNDS] [-w WAY] SETLASTPID NOOP
  *
  * The record: process i has pid 10 + 2i in the innermost level, 3000 +
  * 3i in the middle one and 9000 + i in the outermost, free in a fresh
@@ -23,6 +23,8 @@
  *   cmd counters  setlastpid --ns NEST VECTOR -- NOOP
  *   server        one SLP1 request to setlastpid --serve --ns NEST, then
  *                 slp_spawn() with SLP_METHOD_PRESET (what --connect does)
+ *
+ * -w WAY runs the floor and that way alone (0 to 6, in the order above).
  *
  * Output, one line per way, tab-separated: NAME, processes per second
  * (median of the rounds), per-process median and p90 in microseconds
@@ -66,7 +68,7 @@ static const char *const way_names[WAYS] = {
 	"server, a request per process",
 };
 
-static int processes = 1000, rounds = 3;
+static int processes = 1000, rounds = 3, only = -1;
 static const char *setlastpid, *noop;
 
 static void die(const char *what)
@@ -348,16 +350,20 @@ int main(int argc, char **argv)
 	long self_kib[WAYS] = { 0 }, *child_kib;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "n:r:w:")) != -1) {
+		if (opt == 'w')
+			only = atoi(optarg);
+		else if (opt == 'n')
 			processes = atoi(optarg);
 		else if (opt == 'r')
 			rounds = atoi(optarg);
 		else
 			return 2;
 	}
-	if (argc - optind != 2 || processes < 1 || processes > 2000 || rounds < 1 || rounds > 16) {
-		fprintf(stderr, "usage: restore [-n 1..2000] [-r 1..16] SETLASTPID NOOP\n");
+	if (argc - optind != 2 || processes < 1 || processes > 2000 || rounds < 1 || rounds > 16 ||
+	    only >= WAYS) {
+		fprintf(stderr, "usage: restore [-n 1..2000] [-r 1..16] [-w 0..%d] SETLASTPID NOOP\n",
+			WAYS - 1);
 		return 2;
 	}
 	setlastpid = argv[optind];
@@ -376,6 +382,8 @@ int main(int argc, char **argv)
 	}
 	for (int r = 0; r < rounds; r++)
 		for (int w = 0; w < WAYS; w++) {
+			if (only >= 0 && w != only && w != FLOOR)
+				continue;
 			double *times = us[w] + (size_t)r * (size_t)processes, sum = 0;
 			struct rusage ru;
 			int status;
@@ -406,6 +414,8 @@ int main(int argc, char **argv)
 		size_t n = (size_t)(processes * rounds);
 		double p90;
 
+		if (only >= 0 && w != only && w != FLOOR)
+			continue;
 		median[w] = at(us[w], n, 0.5);
 		p90 = at(us[w], n, 0.9);
 		printf("%s\t%.0f\t%.1f\t%.1f\t%ld\t%ld\t%.2f\n", way_names[w],
