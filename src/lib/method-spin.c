@@ -46,10 +46,10 @@ struct spin_state {
 	int failed;		/* an errno a spinner met */
 	/*
 	 * A floor, SLP_AT_LEAST: other processes' forks count too, and other
-	 * floors may spin at once, so each batch first reads the counter, and
-	 * the spinners stop with four batches each still to go (room for as
-	 * many in flight, ours and others'): the rest, one at a time, stops
-	 * at the value, never past pid_max.
+	 * floors may spin at once, so a spinner reads the counter before each
+	 * task it creates, and stops a few tasks short of the value; the rest, one at
+	 * a time, stops at it. A spinner held up between its read and its task
+	 * takes one pid past where it read: at most one per spinner at once.
 	 */
 	bool at_least;
 	int spinners;
@@ -224,13 +224,14 @@ static int spin_some(struct spin_state *s)
 	pid_t counter;
 	int i;
 
-	if (s->at_least && (read_counter(s->fd, &counter) < 0 || counter < s->start ||
-			    (long)s->value - counter < 4 * 256 * (long)s->spinners)) {
-		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
-		return -1;
-	}
 	for (i = 0; i < 256; i++) {
 		long ret;
+
+		if (s->at_least && (read_counter(s->fd, &counter) < 0 || counter < s->start ||
+				    (long)s->value - counter < LAST_STEPS * (long)s->spinners)) {
+			__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+			return -1;
+		}
 
 		if (__atomic_sub_fetch(&s->budget, 1, __ATOMIC_RELAXED) < 0)
 			return -1;
