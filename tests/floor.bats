@@ -161,11 +161,17 @@ assert_levels_in() {
 	assert_levels_in 1001..1010
 }
 
-# storm NEST: forks children that live 3 s, without end, in the nest
+# storm NEST: forks children that live 3 s, without end, in the nest; the
+# forking shell's pid, as the test sees it, in STORM (to pause it)
 storm() {
-	nsenter --target "$1" --pid -- sh -c 'while :; do sleep 3 & sleep 0.005; done' \
-		</dev/null >/dev/null 2>&1 &
+	local pidfile
+	pidfile=$(mktemp "$BATS_TEST_TMPDIR/storm.XXXXXX")
+	# shellcheck disable=SC2016 # expanded by the shell in the nest
+	nsenter --target "$1" --pid -- sh -c 'read -r pid rest </proc/self/stat && echo "$pid" >"$1" &&
+		while :; do sleep 3 & sleep 0.005; done' sh "$pidfile" </dev/null >/dev/null 2>&1 &
 	NEST_KILL+=("$!")
+	wait_until 10 test -s "$pidfile"
+	STORM=$(cat "$pidfile")
 }
 
 @test "under a fork storm: --at-least past the wanted pids, then --exact for each, lands 40 of 40" {
@@ -173,9 +179,13 @@ storm() {
 	storm "$NEST"
 	local counter first p landed=0 honest=0 got
 	sleep 1
+	# the pids to restore are ahead of the storm when the floor comes (its
+	# forks paused meanwhile: on a busy machine the choice must not race)
+	kill -STOP "$STORM"
 	read -r counter _ <<<"$(counters "$NEST")"
 	first=$((counter + 60))
 	run_bounded -0 "$SETLASTPID" --at-least --ns "/proc/$NEST/ns/pid" $((first + 39))
+	kill -CONT "$STORM"
 	for ((p = first; p < first + 40; p++)); do
 		run_bounded "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" $((p - 1)) -- "${OWN_PIDS[@]}"
 		got=${output%% *}
