@@ -149,6 +149,8 @@ bool caps_may_admin_mounts(void) SLP_INNER(caps_may_admin_mounts);
 
 /* lastpid.c: ns_last_pid, opened with flags; behind a read-only /proc/sys where the caller may. */
 int last_pid_open(int flags, struct slp_error *err) SLP_INNER(last_pid_open);
+/* Its value now, read from fd at 0 (no offset shared): 0, or -1 with errno. */
+int last_pid_read(int fd, pid_t *counter) SLP_INNER(last_pid_read);
 
 /* The checks a plan makes (run_checks() has their order): a dry run makes them all. */
 enum check {

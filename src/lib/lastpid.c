@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -66,6 +67,20 @@ static int open_behind_read_only(struct slp_error *err)
 	fail_code(err, SLP_E_READ_ONLY, EROFS, "open", NS_LAST_PID);
 	err->hint = SLP_HINT_UNMASK;
 	return -1;
+}
+
+int last_pid_read(int fd, pid_t *counter)
+{
+	char text[16];
+	ssize_t len = pread(fd, text, sizeof(text) - 1, 0);
+
+	if (len <= 0) {
+		errno = len < 0 ? errno : EIO;
+		return -1;
+	}
+	text[len] = '\0';
+	*counter = (pid_t)atoi(text);
+	return 0;
 }
 
 int last_pid_open(int flags, struct slp_error *err)

@@ -143,12 +143,6 @@ static pid_t old_value(const struct job *job)
 	return counter;
 }
 
-/* A floor: is the counter read at the value or past it? */
-static bool past_value(const struct job *job)
-{
-	return old_value(job) >= job->value;
-}
-
 /* The level's checks: its own pid_max, and whether the pid asked about is in use. */
 static bool check_job(struct job *job)
 {
@@ -188,7 +182,7 @@ static void do_job(struct job *job)
 		}
 		job->old_len = (size_t)ret;
 		/* a floor another process passed since it was read: left so */
-		job->written = job->left = job->at_least && past_value(job);
+		job->written = job->left = job->at_least && old_value(job) >= job->value;
 		if (job->written)
 			break;
 		job->maybe_ours = true;

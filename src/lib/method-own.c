@@ -30,6 +30,7 @@ static int write_level(struct plan *plan, struct slp_error *err)
 	char text[16];
 	size_t len = (size_t)snprintf(text, sizeof(text), "%d", plan->vec->pid[0]);
 	ssize_t old;
+	pid_t counter;
 	int errnum;
 
 	if (plan->flags & SLP_DRY_RUN)
@@ -43,9 +44,9 @@ static int write_level(struct plan *plan, struct slp_error *err)
 		plan->old[old] = '\0';
 	}
 	/* a floor another process passed since it was read: never lowered, and told so */
-	if ((plan->flags & SLP_AT_LEAST) && atoi(plan->old) >= plan->vec->pid[0]) {
+	if ((plan->flags & SLP_AT_LEAST) && (counter = atoi(plan->old)) >= plan->vec->pid[0]) {
 		plan->past |= 1;
-		plan->floor.pid[0] = atoi(plan->old);
+		plan->floor.pid[0] = counter;
 		return 0;
 	}
 	if (pwrite(plan->fd, text, len, 0) >= 0)

@@ -57,18 +57,6 @@ struct spin_state {
 
 static unsigned int spinners_wanted(void);
 
-static int read_counter(int fd, pid_t *counter)
-{
-	char text[16];
-	ssize_t len = pread(fd, text, sizeof(text) - 1, 0);
-
-	if (len <= 0)
-		return -1;
-	text[len] = '\0';
-	*counter = (pid_t)atoi(text);
-	return 0;
-}
-
 /*
  * Where pid x comes in the counter's way from start: pids above it, up
  * to pid_max, then from RESERVED_PIDS on. -1: never (below RESERVED_PIDS,
@@ -182,11 +170,12 @@ static int prepare(struct plan *plan, struct slp_error *err)
 		return -1;
 	if (read_pid_max(&s->pid_max, err) < 0)
 		return -1;
-	if (read_counter(s->fd, &s->start) < 0)
+	if (last_pid_read(s->fd, &s->start) < 0)
 		return fail_sys(err, errno, "read", NS_LAST_PID);
-	/* a floor another process passed since it was read: no task, no wrap */
+	/* a floor another process passed since it was read: no task, no wrap, and told so */
 	if ((plan->flags & SLP_AT_LEAST) && s->start >= plan->vec->pid[0]) {
-		s->value = s->floor = s->start;
+		s->value = s->floor = plan->floor.pid[0] = s->start;
+		plan->past |= 1;
 		return 0;
 	}
 	if (count_steps(plan, s, err) < 0)
@@ -227,7 +216,7 @@ static int spin_some(struct spin_state *s)
 	for (i = 0; i < 256; i++) {
 		long ret;
 
-		if (s->at_least && (read_counter(s->fd, &counter) < 0 || counter < s->start ||
+		if (s->at_least && (last_pid_read(s->fd, &counter) < 0 || counter < s->start ||
 				    (long)s->value - counter < LAST_STEPS * (long)s->spinners)) {
 			__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
 			return -1;
@@ -368,7 +357,7 @@ static int land(struct plan *plan, struct watch *w, struct slp_error *err)
 		long long at;
 		long ret;
 
-		if (read_counter(s->fd, &counter) < 0)
+		if (last_pid_read(s->fd, &counter) < 0)
 			return fail_sys(err, errno, "read", NS_LAST_PID);
 		at = position(s, counter);
 		if ((at >= position(s, s->floor) && at <= position(s, s->value)) ||
@@ -424,7 +413,7 @@ static int spin(struct plan *plan, struct slp_error *err)
 	wait_tasks_gone(threads);
 	if (ret == 0 && w.stopped) {
 		counter = s->start;
-		(void)read_counter(s->fd, &counter);
+		(void)last_pid_read(s->fd, &counter);
 		*err = stop;
 		ret = fail_spin(plan, SLP_E_INTERRUPTED, 0, counter, err);
 	}

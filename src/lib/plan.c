@@ -11,9 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -226,18 +224,12 @@ bool plan_fall_back(struct plan *plan, struct slp_error *err)
 /* The caller's own counter, read where it would be written. */
 static int read_own_counter(pid_t *counter, struct slp_error *err)
 {
-	char text[16];
-	int fd = last_pid_open(O_RDONLY, err);
-	ssize_t len = fd < 0 ? -1 : pread(fd, text, sizeof(text) - 1, 0);
+	int fd = last_pid_open(O_RDONLY, err), ret = fd < 0 ? -1 : last_pid_read(fd, counter);
 
-	if (len <= 0 && fd >= 0)
-		fail_sys(err, len < 0 ? errno : EIO, "read", NS_LAST_PID);
+	if (ret < 0 && fd >= 0)
+		fail_sys(err, errno, "read", NS_LAST_PID);
 	fd_close(&fd);
-	if (len <= 0)
-		return -1;
-	text[len] = '\0';
-	*counter = (pid_t)atoi(text);
-	return 0;
+	return ret;
 }
 
 int plan_floor(struct plan *plan, struct slp_error *err)
