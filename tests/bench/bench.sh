@@ -324,6 +324,8 @@ restore_section() {
 			goal("kept crew / helpers per call", m[4] / m[3], 1)
 			goal("command, --exact", m[5] / m[1], 2.5)
 			goal("command, counters", m[6] / m[1], 3)
+			if (8 in m)
+				printf "- library, SLP_EXACT / the floor in shared memory (as posix_spawn() makes a process): %.2fx\n", m[2] / m[8]
 		}' "$work/restore"
 }
 [ -z "${RESTORE_BENCH:-}" ] || restore_section

@@ -23,8 +23,11 @@
  *   cmd counters  setlastpid --ns NEST VECTOR -- NOOP
  *   server        one SLP1 request to setlastpid --serve --ns NEST, then
  *                 slp_spawn() with SLP_METHOD_PRESET (what --connect does)
+ *   shared floor  the floor's loop, each process made as posix_spawn()
+ *                 makes one: clone3() with CLONE_VM | CLONE_VFORK, no page
+ *                 table copied (x86-64; elsewhere the row is left out)
  *
- * -w WAY runs the floor and that way alone (0 to 6, in the order above).
+ * -w WAY runs the floor and that way alone (0 to 7, in the order above).
  *
  * Output, one line per way, tab-separated: NAME, processes per second
  * (median of the rounds), per-process median and p90 in microseconds
@@ -60,12 +63,13 @@
 
 extern char **environ;
 
-enum way { FLOOR, LIB_EXACT, LIB_COUNTERS, LIB_KEPT, CMD_EXACT, CMD_COUNTERS, SERVER, WAYS };
+enum way { FLOOR, LIB_EXACT, LIB_COUNTERS, LIB_KEPT, CMD_EXACT, CMD_COUNTERS, SERVER, SHARED_FLOOR,
+	   WAYS };
 
 static const char *const way_names[WAYS] = {
 	"floor: clone3() set_tid loop", "library, SLP_EXACT", "library, counters (helpers per call)",
 	"library, counters (kept crew)", "command, --exact", "command, counters",
-	"server, a request per process",
+	"server, a request per process", "floor, in shared memory (CLONE_VM | CLONE_VFORK)",
 };
 
 static int processes = 1000, rounds = 3, only = -1;
@@ -188,6 +192,60 @@ static void floor_one(int i, const pid_t pids[DEPTH])
 	reap(pid, i);
 }
 
+#ifdef __x86_64__
+#define HAVE_SHARED_FLOOR 1
+static char shared_stack[65536] __attribute__((aligned(16)));
+
+static void __attribute__((noreturn)) shared_child(void)
+{
+	char *argv[] = { (char *)noop, NULL };
+
+	execve(noop, argv, environ);
+	_exit(127);
+}
+
+/*
+ * The floor as posix_spawn() makes a process: the child starts on a stack
+ * of its own in our memory (hence a few lines of assembly: in C it would
+ * return to a frame it does not have), and we go on once it has executed.
+ */
+static void shared_floor_one(int i, const pid_t pids[DEPTH])
+{
+	struct clone_args args = {
+		.flags = CLONE_VM | CLONE_VFORK,
+		.exit_signal = SIGCHLD,
+		.stack = (uintptr_t)shared_stack,
+		.stack_size = sizeof(shared_stack),
+		.set_tid = (uintptr_t)pids,
+		.set_tid_size = DEPTH,
+	};
+	void (*fn)(void) = shared_child;
+	long pid;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "call *%[fn]\n\t"
+			 "ud2\n"
+			 "1:"
+			 : "=a"(pid)
+			 : "0"((long)SYS_clone3), "D"(&args), "S"(sizeof(args)), [fn] "r"(fn)
+			 : "rcx", "r11", "memory", "cc");
+	if (pid < 0) {
+		errno = (int)-pid;
+		die("clone3");
+	}
+	reap((pid_t)pid, i);
+}
+#else
+#define HAVE_SHARED_FLOOR 0
+static void shared_floor_one(int i, const pid_t pids[DEPTH])
+{
+	floor_one(i, pids);
+}
+#endif
+
 static void command_one(int i, const pid_t pids[DEPTH], const char *ns, bool exact)
 {
 	char vector[64], *argv[8];
@@ -272,7 +330,7 @@ static void run_way(enum way way, double *us)
 	int sock = -1, fd;
 
 	snprintf(ns, sizeof(ns), "/proc/%d/ns/pid", inner);
-	if (way == FLOOR) {
+	if (way == FLOOR || way == SHARED_FLOOR) {
 		fd = open(ns, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
 			die("setns");
@@ -296,6 +354,9 @@ static void run_way(enum way way, double *us)
 		switch (way) {
 		case FLOOR:
 			floor_one(i, pids);
+			break;
+		case SHARED_FLOOR:
+			shared_floor_one(i, pids);
 			break;
 		case LIB_EXACT:
 		case LIB_COUNTERS:
@@ -382,7 +443,7 @@ int main(int argc, char **argv)
 	}
 	for (int r = 0; r < rounds; r++)
 		for (int w = 0; w < WAYS; w++) {
-			if (only >= 0 && w != only && w != FLOOR)
+			if ((only >= 0 && w != only && w != FLOOR) || (w == SHARED_FLOOR && !HAVE_SHARED_FLOOR))
 				continue;
 			double *times = us[w] + (size_t)r * (size_t)processes, sum = 0;
 			struct rusage ru;
@@ -414,7 +475,7 @@ int main(int argc, char **argv)
 		size_t n = (size_t)(processes * rounds);
 		double p90;
 
-		if (only >= 0 && w != only && w != FLOOR)
+		if ((only >= 0 && w != only && w != FLOOR) || (w == SHARED_FLOOR && !HAVE_SHARED_FLOOR))
 			continue;
 		median[w] = at(us[w], n, 0.5);
 		p90 = at(us[w], n, 0.9);
