@@ -756,6 +756,46 @@ sweep_calls() {
 	assert_no_trial_failed
 }
 
+# COMMAND's process in shared memory (src/lib/spawn.c): made so on x86-64,
+# and where clone3() refuses that as a whole, made by a fork as before;
+# what the kernel says of the pids themselves is told, nothing changed.
+@test "strace: COMMAND made in shared memory; refused as a whole, forked; a refusal of its pids told; exec refused in it, 126" {
+	needs_strace
+	asan_build && skip "an ASan build makes system calls of its own"
+	[ "$(uname -m)" = x86_64 ] || skip "COMMAND shares memory on x86-64 only (a fork elsewhere)"
+	nest_make 3
+	local log=$BATS_TEST_TMPDIR/clone3.log err
+	STATUSES=0
+	trial -c strace -f -qq -o "$log" -e trace=clone3 -- --exact
+	[ "$OUTCOME" = set ]
+	grep -q 'flags=CLONE_VM|CLONE_VFORK|CLONE_CLEAR_SIGHAND, .*set_tid=\[' "$log" || {
+		cat "$log" >&2
+		return 1
+	}
+	# the first clone3() is the probe; the second, the child in shared memory
+	for err in ENOSYS EPERM EINVAL E2BIG; do
+		trial -c strace -f -qq -o "$log" -e trace=clone3 -e "inject=clone3:error=$err:when=2" -- --exact
+		[ "$OUTCOME" = set ]
+		grep -q 'flags=0, .*set_tid=\[' "$log"
+	done
+	STATUSES=71
+	for err in EAGAIN ENOMEM; do
+		trial -c strace -f -qq -o /dev/null -e "inject=clone3:error=$err:when=2" -- --exact
+		[ "$OUTCOME" = unchanged ]
+		assert_one_error_line "cannot create a process with clone3() set_tid in /proc/$NEST/ns/pid: "
+	done
+	# the child cannot execute COMMAND: 126, and it is gone
+	remember_levels
+	local true_path
+	true_path=$(realpath "$(type -P true)")
+	VECTOR=$(far_vector)
+	run_capture "${RUN_TIMEOUT[@]}" strace -f -qq -o /dev/null -P "$true_path" -e trace=execve \
+		-e inject=execve:error=EACCES "$SETLASTPID" --exact --ns "/proc/$NEST/ns/pid" "$VECTOR" -- "$true_path"
+	[ "$status" = 126 ] || { echo "status $status: $stderr" >&2; return 1; }
+	[ "$stderr" = "setlastpid: cannot run $true_path: Permission denied" ]
+	[ "$(helpers_in_nest)" = 0 ]
+}
+
 # --- failures after the writes --------------------------------------------
 
 @test "every futex wait returns at once (seccomp EINTR, then EAGAIN): all or nothing" {
