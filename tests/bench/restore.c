@@ -26,8 +26,10 @@
  *   shared floor  the floor's loop, each process made as posix_spawn()
  *                 makes one: clone3() with CLONE_VM | CLONE_VFORK, no page
  *                 table copied (x86-64; elsewhere the row is left out)
+ *   static        with -s STATIC, the command's two ways again, STATIC a
+ *                 setlastpid linked as ./configure LDFLAGS=-static links it
  *
- * -w WAY runs the floor and that way alone (0 to 7, in the order above).
+ * -w WAY runs the floor and that way alone (0 to 9, in the order above).
  *
  * Output, one line per way, tab-separated: NAME, processes per second
  * (median of the rounds), per-process median and p90 in microseconds
@@ -64,16 +66,17 @@
 extern char **environ;
 
 enum way { FLOOR, LIB_EXACT, LIB_COUNTERS, LIB_KEPT, CMD_EXACT, CMD_COUNTERS, SERVER, SHARED_FLOOR,
-	   WAYS };
+	   STATIC_EXACT, STATIC_COUNTERS, WAYS };
 
 static const char *const way_names[WAYS] = {
 	"floor: clone3() set_tid loop", "library, SLP_EXACT", "library, counters (helpers per call)",
 	"library, counters (kept crew)", "command, --exact", "command, counters",
 	"server, a request per process", "floor, in shared memory (CLONE_VM | CLONE_VFORK)",
+	"command, --exact (static build)", "command, counters (static build)",
 };
 
 static int processes = 1000, rounds = 3, only = -1;
-static const char *setlastpid, *noop;
+static const char *setlastpid, *setlastpid_static, *noop;
 
 static void die(const char *what)
 {
@@ -246,14 +249,15 @@ static void shared_floor_one(int i, const pid_t pids[DEPTH])
 }
 #endif
 
-static void command_one(int i, const pid_t pids[DEPTH], const char *ns, bool exact)
+static void command_one(int i, const pid_t pids[DEPTH], const char *ns, bool exact,
+			const char *command)
 {
 	char vector[64], *argv[8];
 	int n = 0;
 	pid_t pid;
 
 	snprintf(vector, sizeof(vector), "%d,%d,%d", pids[0] - 1, pids[1] - 1, pids[2] - 1);
-	argv[n++] = (char *)setlastpid;
+	argv[n++] = (char *)command;
 	if (exact)
 		argv[n++] = "--exact";
 	argv[n++] = "--ns";
@@ -262,7 +266,7 @@ static void command_one(int i, const pid_t pids[DEPTH], const char *ns, bool exa
 	argv[n++] = "--";
 	argv[n++] = (char *)noop;
 	argv[n] = NULL;
-	if (posix_spawn(&pid, setlastpid, NULL, NULL, argv, environ) != 0)
+	if (posix_spawn(&pid, command, NULL, NULL, argv, environ) != 0)
 		die("posix_spawn");
 	reap(pid, i);
 }
@@ -335,7 +339,8 @@ static void run_way(enum way way, double *us)
 		if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
 			die("setns");
 		close(fd);
-	} else if (way != CMD_EXACT && way != CMD_COUNTERS && slp_target_open(&target, ns, &err) < 0) {
+	} else if (way != CMD_EXACT && way != CMD_COUNTERS && way != STATIC_EXACT &&
+		   way != STATIC_COUNTERS && slp_target_open(&target, ns, &err) < 0) {
 		fail_lib("open", -1, &err);
 	}
 	if (way == LIB_KEPT && slp_holder_open(&holder, target, &opts, &err) < 0)
@@ -376,7 +381,11 @@ static void run_way(enum way way, double *us)
 			break;
 		case CMD_EXACT:
 		case CMD_COUNTERS:
-			command_one(i, pids, ns, way == CMD_EXACT);
+			command_one(i, pids, ns, way == CMD_EXACT, setlastpid);
+			break;
+		case STATIC_EXACT:
+		case STATIC_COUNTERS:
+			command_one(i, pids, ns, way == STATIC_EXACT, setlastpid_static);
 			break;
 		default:
 			break;
@@ -411,8 +420,10 @@ int main(int argc, char **argv)
 	long self_kib[WAYS] = { 0 }, *child_kib;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:r:w:")) != -1) {
-		if (opt == 'w')
+	while ((opt = getopt(argc, argv, "n:r:s:w:")) != -1) {
+		if (opt == 's')
+			setlastpid_static = optarg;
+		else if (opt == 'w')
 			only = atoi(optarg);
 		else if (opt == 'n')
 			processes = atoi(optarg);
@@ -423,7 +434,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2 || processes < 1 || processes > 2000 || rounds < 1 || rounds > 16 ||
 	    only >= WAYS) {
-		fprintf(stderr, "usage: restore [-n 1..2000] [-r 1..16] [-w 0..%d] SETLASTPID NOOP\n",
+		fprintf(stderr, "usage: restore [-n 1..2000] [-r 1..16] [-s STATIC] [-w 0..%d] SETLASTPID NOOP\n",
 			WAYS - 1);
 		return 2;
 	}
@@ -443,7 +454,8 @@ int main(int argc, char **argv)
 	}
 	for (int r = 0; r < rounds; r++)
 		for (int w = 0; w < WAYS; w++) {
-			if ((only >= 0 && w != only && w != FLOOR) || (w == SHARED_FLOOR && !HAVE_SHARED_FLOOR))
+			if ((only >= 0 && w != only && w != FLOOR) || (w == SHARED_FLOOR && !HAVE_SHARED_FLOOR) ||
+		    ((w == STATIC_EXACT || w == STATIC_COUNTERS) && !setlastpid_static))
 				continue;
 			double *times = us[w] + (size_t)r * (size_t)processes, sum = 0;
 			struct rusage ru;
@@ -475,7 +487,8 @@ int main(int argc, char **argv)
 		size_t n = (size_t)(processes * rounds);
 		double p90;
 
-		if ((only >= 0 && w != only && w != FLOOR) || (w == SHARED_FLOOR && !HAVE_SHARED_FLOOR))
+		if ((only >= 0 && w != only && w != FLOOR) || (w == SHARED_FLOOR && !HAVE_SHARED_FLOOR) ||
+		    ((w == STATIC_EXACT || w == STATIC_COUNTERS) && !setlastpid_static))
 			continue;
 		median[w] = at(us[w], n, 0.5);
 		p90 = at(us[w], n, 0.9);
