@@ -72,3 +72,10 @@ lib_dir() {
 	assert_next "$a" "701 601"
 	assert_next "$b" "901 801"
 }
+
+@test "a caller's unblocked handler, its signal sent all along: every preset spawn off the counter refused by the child's check, no handler run in a child" {
+	requires root
+	nest_create 1
+	run_bounded -0 "$API_DRIVER" signals "/proc/$NEST/ns/pid" 5000 200
+	[ "$output" = "200 of 200 refused by the child's check" ]
+}

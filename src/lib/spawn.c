@@ -107,13 +107,18 @@ static void check_pids_or_report(const struct slp_vector *vec, bool new_pidns, i
 	}
 }
 
-/* In the child: the signal state the caller asked for, as posix_spawn() sets it. */
-static void apply_attr(const struct slp_spawn_attr *attr)
+/*
+ * In the child, every signal blocked: the dispositions the caller asked
+ * for, as posix_spawn() sets them; then the mask COMMAND starts with.
+ */
+static void apply_attr(const struct slp_spawn_attr *attr, const sigset_t *mask)
 {
 	struct sigaction sa = { 0 };
 
-	if (!attr)
+	if (!attr) {
+		sigprocmask(SIG_SETMASK, mask, NULL);
 		return;
+	}
 	sigemptyset(&sa.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++) {
 		bool dfl = (attr->flags & SLP_SPAWN_SETSIGDEF) && sigismember(&attr->sigdefault, sig) == 1,
@@ -123,8 +128,7 @@ static void apply_attr(const struct slp_spawn_attr *attr)
 		if (dfl || ign)
 			sigaction(sig, &sa, NULL);
 	}
-	if (attr->flags & SLP_SPAWN_SETSIGMASK)
-		sigprocmask(SIG_SETMASK, &attr->sigmask, NULL);
+	sigprocmask(SIG_SETMASK, attr->flags & SLP_SPAWN_SETSIGMASK ? &attr->sigmask : mask, NULL);
 }
 
 static void __attribute__((noreturn)) run_child(const struct spawn *spawn)
@@ -144,9 +148,8 @@ static void __attribute__((noreturn)) run_child(const struct spawn *spawn)
 			;
 		close(spawn->helpers_gone[0]);
 	}
-	/* the caller's mask, unless the caller gives COMMAND another */
-	sigprocmask(SIG_SETMASK, &spawn->mask, NULL);
-	apply_attr(spawn->attr);
+	/* the caller's mask, unless the caller gives COMMAND another: a signal comes no sooner */
+	apply_attr(spawn->attr, &spawn->mask);
 	execvp(argv[0], argv);
 	report.errnum = errno;
 	report_and_exit(report_fd, &report, report.errnum == ENOENT ? 127 : 126);
@@ -169,7 +172,6 @@ static long clone3_on_stack(clone3_args *args, const struct spawn *spawn)
 	__asm__ volatile("syscall\n\t"
 			 "test %%rax, %%rax\n\t"
 			 "jnz 1f\n\t"
-			 "xor %%ebp, %%ebp\n\t"
 			 "mov %[spawn], %%rdi\n\t"
 			 "call *%[fn]\n\t"
 			 "ud2\n"
@@ -193,9 +195,9 @@ static long clone3_on_stack(clone3_args *args, const struct spawn *spawn)
 /*
  * The child made in our memory (see the top): its signal handlers the
  * defaults from the start (CLONE_CLEAR_SIGHAND), so that none of the
- * caller's runs there before exec resets them. Its pid; or -1 with errno,
- * where errno 0 means this way is not to be had here (a kernel before
- * Linux 5.5, a seccomp filter): a fork does it.
+ * caller's runs there before exec resets them. Its pid; or -1: refused,
+ * for whatever reason (a kernel before Linux 5.5, a seccomp filter, no
+ * task to be had), a fork does it, and says what the kernel says of that.
  */
 static pid_t clone_shared(struct spawn *spawn, clone3_args *args)
 {
@@ -206,11 +208,7 @@ static pid_t clone_shared(struct spawn *spawn, clone3_args *args)
 	shared.stack = (uint64_t)(uintptr_t)spawn->stack;
 	shared.stack_size = spawn->stack_size;
 	ret = clone3_on_stack(&shared, spawn);
-	if (ret >= 0)
-		return (pid_t)ret;
-	/* refused as a whole: the fork tells what the kernel says of the pids themselves */
-	errno = ret == -ENOSYS || ret == -E2BIG || ret == -EINVAL || ret == -EPERM ? 0 : (int)-ret;
-	return -1;
+	return ret >= 0 ? (pid_t)ret : -1;
 }
 
 /* COMMAND's process, from here or from the maker (pidfd): its pid, or -1 with errno. */
@@ -234,7 +232,7 @@ static pid_t make_command(struct spawn *spawn, int *pidfd)
 		args.set_tid = (uint64_t)(uintptr_t)set_tid;
 		args.set_tid_size = vec->nr + below;
 	}
-	if (spawn->stack && !pidfd && ((pid = clone_shared(spawn, &args)) >= 0 || errno))
+	if (spawn->stack && !pidfd && (pid = clone_shared(spawn, &args)) >= 0)
 		return pid;
 	if (spawn->plan.flags & SLP_EXACT) {
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -502,6 +500,7 @@ static int fail_exact(struct plan *plan, int errnum, struct slp_error *err)
 static pid_t create_child(struct spawn *spawn, struct slp_error *err)
 {
 	struct plan *plan = &spawn->plan;
+	sigset_t all, mask;
 	pid_t pid;
 	int errnum;
 
@@ -509,8 +508,12 @@ static pid_t create_child(struct spawn *spawn, struct slp_error *err)
 		fail_sys(err, errno, "enter", plan->target->name);
 		return plan_explain(plan, err);
 	}
+	/* as posix_spawn(): no signal until the child has its checks behind it */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
 	pid = spawn->maker ? command_from_maker(spawn) : make_command(spawn, NULL);
 	errnum = errno;
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	pidns_back(spawn->back);
 	if (pid >= 0)
 		return pid;

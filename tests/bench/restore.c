@@ -228,7 +228,6 @@ static void shared_floor_one(int i, const pid_t pids[DEPTH])
 	__asm__ volatile("syscall\n\t"
 			 "test %%rax, %%rax\n\t"
 			 "jnz 1f\n\t"
-			 "xor %%ebp, %%ebp\n\t"
 			 "call *%[fn]\n\t"
 			 "ud2\n"
 			 "1:"

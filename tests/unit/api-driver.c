@@ -9,15 +9,19 @@
  *   api-driver threads NS_PATH_A VECTOR_A NS_PATH_B VECTOR_B N
  *   api-driver back NS_PATH VECTOR
  *   api-driver floor NS_PATH VECTOR
+ *   api-driver signals NS_PATH VECTOR N
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "setlastpid.h"
 #include "open-fds.h"
@@ -265,6 +269,83 @@ static int floor_of(const char *path, const char *text)
 	return ret;
 }
 
+/*
+ * A caller with a handler for SIGUSR1, which it does not block, and a
+ * thread that sends it to the whole process group all along: N spawns,
+ * preset, at VECTOR + 3i, where the counter is not. Each must be refused
+ * by the child's own check (SLP_E_STOLEN), however the signal falls, and
+ * the caller's handler must never run in a child.
+ */
+static pid_t driver_pid;
+static volatile sig_atomic_t stop_sending;
+static int handled_in_child[2] = { -1, -1 };
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	if (getpid() != driver_pid)
+		(void)!write(handled_in_child[1], "!", 1);
+}
+
+static void *send_usr1(void *arg)
+{
+	(void)arg;
+	while (!stop_sending)
+		kill(0, SIGUSR1);
+	return NULL;
+}
+
+static int signals(const char *path, const char *text, int n)
+{
+	struct slp_options preset = { .method = SLP_METHOD_PRESET };
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct slp_target *target;
+	struct slp_vector vec;
+	struct slp_error err;
+	int refused = 0, ret = 0;
+	pthread_t sender;
+	char byte;
+
+	parse_or_die(text, &vec);
+	/* a process group of its own: the signals go to no one else */
+	if (setpgid(0, 0) < 0 || pipe(handled_in_child) < 0)
+		return -1;
+	driver_pid = getpid();
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (slp_target_open(&target, path, &err) < 0)
+		return complain("open", &err);
+	pthread_create(&sender, NULL, send_usr1, NULL);
+	for (int i = 0; i < n && ret == 0; i++) {
+		struct slp_vector at = vec;
+		pid_t pid;
+
+		at.pid[0] += 3 * i;
+		if (slp_spawn(target, &at, &preset, (char *[]){ "true", NULL }, NULL, &pid, NULL,
+			      &err) == 0) {
+			fprintf(stderr, "api-driver: spawn %d: 0, pid %d, though %d was not the next\n", i,
+				(int)pid, at.pid[0] + 1);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			ret = -1;
+		} else if (err.code == SLP_E_STOLEN) {
+			refused++;
+		} else {
+			ret = complain("spawn", &err);
+		}
+	}
+	stop_sending = 1;
+	pthread_join(sender, NULL);
+	slp_target_free(target);
+	close(handled_in_child[1]);
+	if (read(handled_in_child[0], &byte, 1) == 1) {
+		fprintf(stderr, "api-driver: the caller's handler ran in a child\n");
+		ret = -1;
+	}
+	printf("%d of %d refused by the child's check\n", refused, n);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "floor") == 0)
@@ -275,9 +356,12 @@ int main(int argc, char **argv)
 		return threads(argv + 2, atoi(argv[6])) ? 1 : 0;
 	if (argc == 4 && strcmp(argv[1], "back") == 0)
 		return back(argv[2], argv[3]) ? 1 : 0;
+	if (argc == 5 && strcmp(argv[1], "signals") == 0)
+		return signals(argv[2], argv[3], atoi(argv[4])) ? 1 : 0;
 	fprintf(stderr, "usage: api-driver rounds NS_PATH VECTOR N\n"
 			"       api-driver threads NS_PATH_A VECTOR_A NS_PATH_B VECTOR_B N\n"
 			"       api-driver back NS_PATH VECTOR\n"
-			"       api-driver floor NS_PATH VECTOR\n");
+			"       api-driver floor NS_PATH VECTOR\n"
+			"       api-driver signals NS_PATH VECTOR N\n");
 	return 2;
 }
