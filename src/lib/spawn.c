@@ -155,7 +155,16 @@ static void __attribute__((noreturn)) run_child(const struct spawn *spawn)
 	report_and_exit(report_fd, &report, report.errnum == ENOENT ? 127 : 126);
 }
 
-#if defined(__x86_64__) && !defined(SLP_GENERIC_HELPERS)
+/* AddressSanitizer cannot follow a child onto a stack it was not told of (it warns there) */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPAWN_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPAWN_UNDER_ASAN 1
+#endif
+#endif
+
+#if defined(__x86_64__) && !defined(SLP_GENERIC_HELPERS) && !defined(SPAWN_UNDER_ASAN)
 /*
  * clone3() with args->stack: the child, in our memory, starts on that
  * stack in run_child(spawn) and never comes back; we go on once it has
