@@ -99,11 +99,11 @@ setup() {
 	# something in the nest keeps forking...
 	nsenter --target "$NEST" --pid -- sh -c 'while :; do /bin/true; done' </dev/null >/dev/null 2>&1 &
 	NEST_KILL+=("$!")
-	# ...while every clone(), COMMAND's fork the last of them (the sysctl
+	# ...while every clone() and clone3(), COMMAND's the last of them (the sysctl
 	# method's helpers before it, none for the ioctl), waits 0.3 s: the
 	# counters have moved on by the time COMMAND is created (3000: below
 	# the smallest pid_max, 4096, a tinyconfig kernel's)
-	run_bounded -75 --separate-stderr strace -qq -o /dev/null -e inject=clone:delay_enter=300000:when=1+ \
+	run_bounded -75 --separate-stderr strace -qq -o /dev/null -e inject=clone,clone3:delay_enter=300000:when=1+ \
 		"$SETLASTPID" --ns "/proc/$NEST/ns/pid" 3000,3000 -- touch "$BATS_TEST_TMPDIR/ran"
 	[[ $stderr =~ ^setlastpid:\ cannot\ run\ touch:\ it\ got\ pid\ [0-9]+\ in\ level\ [01]\ \(pid:\[[0-9]+\]\)\ of\ /proc/$NEST/ns/pid,\ not\ 3001:\ another\ process\ was\ created\ there\ first\;\ nothing\ was\ run\;\ try\ again\ \(--exact\ or\ --lock\ prevent\ this\)\;\ the\ levels\ written\ (were|may\ not\ have\ been)\ put\ back$ ]]
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
