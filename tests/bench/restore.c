@@ -413,6 +413,13 @@ static double at(double *v, size_t n, double q)
 	return v[(size_t)(q * (double)(n - 1) + 0.5)];
 }
 
+/* A way not run: not the one -w asked for, or not to be had here. */
+static bool left_out(int w)
+{
+	return (only >= 0 && w != only && w != FLOOR) || (w == SHARED_FLOOR && !HAVE_SHARED_FLOOR) ||
+	       ((w == STATIC_EXACT || w == STATIC_COUNTERS) && !setlastpid_static);
+}
+
 int main(int argc, char **argv)
 {
 	double *us[WAYS], rate[WAYS][16], median[WAYS];
@@ -453,8 +460,7 @@ int main(int argc, char **argv)
 	}
 	for (int r = 0; r < rounds; r++)
 		for (int w = 0; w < WAYS; w++) {
-			if ((only >= 0 && w != only && w != FLOOR) || (w == SHARED_FLOOR && !HAVE_SHARED_FLOOR) ||
-		    ((w == STATIC_EXACT || w == STATIC_COUNTERS) && !setlastpid_static))
+			if (left_out(w))
 				continue;
 			double *times = us[w] + (size_t)r * (size_t)processes, sum = 0;
 			struct rusage ru;
@@ -486,8 +492,7 @@ int main(int argc, char **argv)
 		size_t n = (size_t)(processes * rounds);
 		double p90;
 
-		if ((only >= 0 && w != only && w != FLOOR) || (w == SHARED_FLOOR && !HAVE_SHARED_FLOOR) ||
-		    ((w == STATIC_EXACT || w == STATIC_COUNTERS) && !setlastpid_static))
+		if (left_out(w))
 			continue;
 		median[w] = at(us[w], n, 0.5);
 		p90 = at(us[w], n, 0.9);
