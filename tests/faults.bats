@@ -773,7 +773,10 @@ sweep_calls() {
 		cat "$log" >&2
 		return 1
 	}
-	# the first clone3() is the probe; the second, the child in shared memory
+	# the first clone3() is the probe: a refusal that says nothing of clone3() is left to the real call
+	trial -c strace -f -qq -o /dev/null -e "inject=clone3:error=EAGAIN:when=1" -- --exact
+	[ "$OUTCOME" = set ]
+	# the second, the child in shared memory
 	for err in ENOSYS EPERM EACCES EINVAL E2BIG EAGAIN ENOMEM; do
 		trial -c strace -f -qq -o "$log" -e trace=clone3 -e "inject=clone3:error=$err:when=2" -- --exact
 		[ "$OUTCOME" = set ]

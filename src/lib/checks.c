@@ -290,7 +290,10 @@ int fail_no_clone3(int errnum, struct slp_error *err)
 
 /*
  * Can clone3() with set_tid be used here? It is asked with a set_tid
- * the kernel refuses before it creates anything: EINVAL is yes.
+ * the kernel refuses before it creates anything: EINVAL is yes; ENOSYS,
+ * E2BIG, EPERM or EACCES (a kernel without it, a filter) no. Anything
+ * else says nothing of it: the real call, which creates nothing either
+ * when it fails, tells.
  */
 int probe_clone3(struct slp_error *err)
 {
@@ -305,7 +308,9 @@ int probe_clone3(struct slp_error *err)
 		waitpid((pid_t)ret, NULL, 0);
 		return 0;
 	}
-	return errnum == EINVAL ? 0 : fail_no_clone3(errnum, err);
+	if (errnum != ENOSYS && errnum != E2BIG && errnum != EPERM && errnum != EACCES)
+		return 0;
+	return fail_no_clone3(errnum, err);
 }
 
 static int check_clone3(struct plan *plan, struct slp_error *err)
